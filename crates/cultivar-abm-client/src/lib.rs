@@ -1,0 +1,2 @@
+//! cultivar-abm-client
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! cultivar-abm-proto
+#![forbid(unsafe_code)]

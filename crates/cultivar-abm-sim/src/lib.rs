@@ -1,0 +1,2 @@
+//! cultivar-abm-sim
+#![forbid(unsafe_code)]

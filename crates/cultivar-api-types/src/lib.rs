@@ -1,0 +1,2 @@
+//! cultivar-api-types
+#![forbid(unsafe_code)]

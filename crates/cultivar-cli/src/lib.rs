@@ -1,0 +1,2 @@
+//! cultivar-cli
+#![forbid(unsafe_code)]

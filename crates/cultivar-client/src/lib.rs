@@ -1,0 +1,2 @@
+//! cultivar-client
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! cultivar-core
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! cultivar-crypto
+#![forbid(unsafe_code)]

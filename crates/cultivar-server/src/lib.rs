@@ -1,0 +1,2 @@
+//! cultivar-server
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! cultivar-store
+#![forbid(unsafe_code)]

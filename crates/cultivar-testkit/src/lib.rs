@@ -1,0 +1,2 @@
+//! cultivar-testkit
+#![forbid(unsafe_code)]
