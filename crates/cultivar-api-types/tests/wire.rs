@@ -1,4 +1,5 @@
 //! The wire spellings other programs depend on.
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected shapes
 
 use cultivar_api_types::{ApiKeyView, ApiRole, CreateApiKey, ErrorBody, ErrorDetail};
 
