@@ -1,2 +1,5 @@
 //! cultivar-core
 #![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod secrets;
