@@ -1,2 +1,4 @@
 //! cultivar-server
 #![forbid(unsafe_code)]
+
+pub mod config;

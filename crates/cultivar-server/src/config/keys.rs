@@ -1,0 +1,165 @@
+//! The configuration keys, their spellings per layer, and how a raw string becomes a value.
+//!
+//! Every layer (TOML file, environment) goes through the same parser so a value means the same
+//! thing wherever it is written, and every error names the key and the rule.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use super::{Config, LogFormat};
+
+/// One settable configuration key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Key {
+    Listen,
+    DataDir,
+    DatabaseUrl,
+    PublicUrl,
+    SecretKey,
+    SecretKeyFile,
+    LogFormat,
+    LogLevel,
+    ConsoleSessionHours,
+}
+
+impl Key {
+    pub(crate) const ALL: [Key; 9] = [
+        Key::Listen,
+        Key::DataDir,
+        Key::DatabaseUrl,
+        Key::PublicUrl,
+        Key::SecretKey,
+        Key::SecretKeyFile,
+        Key::LogFormat,
+        Key::LogLevel,
+        Key::ConsoleSessionHours,
+    ];
+
+    /// The key as written in the TOML file.
+    pub(crate) fn file_name(self) -> &'static str {
+        match self {
+            Key::Listen => "listen",
+            Key::DataDir => "data_dir",
+            Key::DatabaseUrl => "database_url",
+            Key::PublicUrl => "public_url",
+            Key::SecretKey => "secret_key",
+            Key::SecretKeyFile => "secret_key_file",
+            Key::LogFormat => "log_format",
+            Key::LogLevel => "log_level",
+            Key::ConsoleSessionHours => "console_session_hours",
+        }
+    }
+
+    /// The environment variable that sets the key.
+    pub(crate) fn env_name(self) -> &'static str {
+        match self {
+            Key::Listen => "CULTIVAR_LISTEN",
+            Key::DataDir => "CULTIVAR_DATA_DIR",
+            Key::DatabaseUrl => "CULTIVAR_DATABASE_URL",
+            Key::PublicUrl => "CULTIVAR_PUBLIC_URL",
+            Key::SecretKey => "CULTIVAR_SECRET_KEY",
+            Key::SecretKeyFile => "CULTIVAR_SECRET_KEY_FILE",
+            Key::LogFormat => "CULTIVAR_LOG_FORMAT",
+            Key::LogLevel => "CULTIVAR_LOG_LEVEL",
+            Key::ConsoleSessionHours => "CULTIVAR_CONSOLE_SESSION_HOURS",
+        }
+    }
+
+    pub(crate) fn from_file_name(name: &str) -> Option<Key> {
+        Key::ALL.into_iter().find(|k| k.file_name() == name)
+    }
+
+    /// Parses `raw` and stores it in `config`; the error is the broken rule.
+    pub(crate) fn apply(self, config: &mut Config, raw: &str) -> Result<(), String> {
+        match self {
+            Key::Listen => config.listen = parse_listen(raw)?,
+            Key::DataDir => config.data_dir = parse_path(raw)?,
+            Key::DatabaseUrl => config.database_url = Some(parse_database_url(raw)?),
+            Key::PublicUrl => config.public_url = Some(parse_public_url(raw)?),
+            Key::SecretKey => config.secret_key = Some(parse_secret_key(raw)?),
+            Key::SecretKeyFile => config.secret_key_file = Some(parse_path(raw)?),
+            Key::LogFormat => config.log_format = parse_log_format(raw)?,
+            Key::LogLevel => config.log_level = parse_log_level(raw)?,
+            Key::ConsoleSessionHours => config.console_session_hours = parse_session_hours(raw)?,
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn parse_listen(raw: &str) -> Result<SocketAddr, String> {
+    raw.trim().parse().map_err(|_| {
+        format!("{raw:?} is not a socket address (expected IP:PORT, e.g. 127.0.0.1:8420)")
+    })
+}
+
+fn parse_path(raw: &str) -> Result<PathBuf, String> {
+    if raw.trim().is_empty() {
+        return Err("must not be empty".into());
+    }
+    Ok(PathBuf::from(raw))
+}
+
+pub(crate) fn parse_database_url(raw: &str) -> Result<String, String> {
+    let ok = ["sqlite:", "postgres://", "postgresql://"]
+        .iter()
+        .any(|scheme| raw.starts_with(scheme));
+    if !ok {
+        // Never echo the value: it may carry a password.
+        return Err("must start with sqlite:, postgres:// or postgresql://".into());
+    }
+    Ok(raw.to_owned())
+}
+
+pub(crate) fn parse_public_url(raw: &str) -> Result<String, String> {
+    let rest = raw
+        .strip_prefix("https://")
+        .or_else(|| raw.strip_prefix("http://"))
+        .ok_or_else(|| format!("{raw:?} must start with http:// or https://"))?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || raw.contains(char::is_whitespace) {
+        return Err(format!("{raw:?} must be an absolute URL with a host"));
+    }
+    Ok(raw.trim_end_matches('/').to_owned())
+}
+
+fn parse_secret_key(raw: &str) -> Result<String, String> {
+    cultivar_crypto::SecretKey::from_base64(raw.trim())
+        .map(|_| raw.trim().to_owned())
+        // The crypto error names the rule without quoting the key.
+        .map_err(|e| format!("must be base64 of 32 bytes ({e})"))
+}
+
+pub(crate) fn parse_log_format(raw: &str) -> Result<LogFormat, String> {
+    match raw.trim() {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        other => Err(format!(
+            "{other:?} is not a log format (expected text or json)"
+        )),
+    }
+}
+
+pub(crate) fn parse_log_level(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err("must not be empty (e.g. info, or cultivar_server=debug,info)".into());
+    }
+    tracing_subscriber::EnvFilter::try_new(raw)
+        .map(|_| raw.to_owned())
+        .map_err(|e| format!("{raw:?} is not a tracing filter ({e})"))
+}
+
+pub(crate) fn parse_session_hours(raw: &str) -> Result<u32, String> {
+    let hours: u32 = raw
+        .trim()
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a whole number of hours"))?;
+    check_session_hours(hours)
+}
+
+pub(crate) fn check_session_hours(hours: u32) -> Result<u32, String> {
+    if (1..=720).contains(&hours) {
+        Ok(hours)
+    } else {
+        Err(format!("{hours} is out of range (1 to 720 hours)"))
+    }
+}
