@@ -1,2 +1,36 @@
-//! cultivar-crypto
+//! cultivar-crypto: all CMS/PKCS#7, X.509, RSA and symmetric crypto of
+//! cultivar, on OpenSSL (vendored).
+//!
+//! - [`token_pki`]: the key pair and self-signed certificate uploaded to Apple
+//!   Business Manager, and certificate inspection.
+//! - [`smime`]: decrypting (and, for the simulator, minting) ABM server
+//!   tokens: S/MIME CMS EnvelopedData, BER with indefinite lengths.
+//! - [`secretbox`]: AES-256-GCM for secrets stored in the database.
+//! - [`random`] and [`digest`]: CSPRNG bytes/tokens, SHA-256, HMAC-SHA256.
+//!
+//! OpenSSL rather than RustCrypto because RustCrypto's RSA has an open
+//! timing-attack advisory and SCEP will later decrypt attacker-supplied data.
+//! Hand-written parts: a small BER reader (`ber`), because the `openssl` crate
+//! offers no safe access to a CMS message's recipients and algorithms, which
+//! we check to give precise errors; and HMAC (see [`digest`]).
 #![forbid(unsafe_code)]
+// Tests may unwrap; library code may not (workspace lint).
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+mod ber;
+pub mod digest;
+pub mod error;
+pub mod random;
+pub mod secretbox;
+pub mod smime;
+pub mod token_pki;
+
+pub use digest::{hmac_sha256, sha256};
+pub use error::CryptoError;
+pub use random::{random_bytes, random_token, try_random_bytes};
+pub use secretbox::{open, seal, SecretKey};
+pub use smime::{decrypt_server_token, encrypt_server_token, ContentCipher};
+pub use token_pki::{
+    certificate_info, check_key_matches_certificate, generate_token_keypair, CertificateInfo,
+    KeyPair,
+};
