@@ -1,0 +1,151 @@
+//! The conformance suite: behaviour every [`Store`] backend must show, run by
+//! `tests/sqlite.rs` and `tests/postgres.rs` (and reusable by later crates).
+//!
+//! Every case is a `pub async fn(&dyn Store)` that panics with a message naming the broken
+//! contract. Cases only look at rows they created (names carry a random suffix), so they can
+//! share one database and run in any order; [`run_all`] runs them in sequence.
+
+mod abm_server;
+mod abm_token;
+mod admin_user;
+mod api_key;
+mod audit;
+mod console_session;
+
+use std::fmt::Debug;
+
+use time::OffsetDateTime;
+
+use crate::{Store, StoreError};
+
+pub use abm_server::{
+    abm_account_and_status, abm_server_delete, abm_server_round_trip, abm_server_rules,
+    abm_staging_keypair,
+};
+pub use abm_token::{
+    abm_token_install_failures_leave_row_intact, abm_token_install_keeps_keypair,
+    abm_token_install_promotes_staging,
+};
+pub use admin_user::{admin_user_password, admin_user_round_trip, admin_user_rules};
+pub use api_key::{
+    api_key_list_order, api_key_round_trip, api_key_rules, api_key_touch_and_revoke,
+};
+pub use audit::{audit_order_and_paging, audit_rules};
+pub use console_session::{
+    console_session_expiry, console_session_round_trip, console_session_rules,
+};
+
+/// Declares [`CASES`] and [`run_case`] from one list, so they cannot drift apart.
+macro_rules! cases {
+    ($($name:ident),+ $(,)?) => {
+        /// Every case name, in the order [`run_all`] runs them.
+        pub const CASES: &[&str] = &[$(stringify!($name)),+];
+
+        /// Runs the case called `name` (one of [`CASES`]); panics on an unknown name.
+        pub async fn run_case(name: &str, store: &dyn Store) {
+            match name {
+                $(stringify!($name) => $name(store).await,)+
+                other => panic!("conformance: unknown case {other:?} (see CASES)"),
+            }
+        }
+    };
+}
+
+cases![
+    store_ping,
+    api_key_round_trip,
+    api_key_rules,
+    api_key_touch_and_revoke,
+    api_key_list_order,
+    admin_user_round_trip,
+    admin_user_rules,
+    admin_user_password,
+    console_session_round_trip,
+    console_session_rules,
+    console_session_expiry,
+    abm_server_round_trip,
+    abm_server_rules,
+    abm_staging_keypair,
+    abm_token_install_promotes_staging,
+    abm_token_install_keeps_keypair,
+    abm_token_install_failures_leave_row_intact,
+    abm_account_and_status,
+    abm_server_delete,
+    audit_order_and_paging,
+    audit_rules,
+];
+
+/// Runs every case against one store, in sequence.
+pub async fn run_all(store: &dyn Store) {
+    for name in CASES {
+        eprintln!("conformance: {name}");
+        run_case(name, store).await;
+    }
+}
+
+/// The store answers a trivial query.
+pub async fn store_ping(store: &dyn Store) {
+    must(store.ping().await, "ping");
+}
+
+/// Unwraps `r`, panicking with `ctx` and the error.
+pub(crate) fn must<T>(r: Result<T, StoreError>, ctx: &str) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => panic!("{ctx}: unexpected error: {e}"),
+    }
+}
+
+/// Unwraps a lookup that must find something.
+pub(crate) fn found<T>(r: Result<Option<T>, StoreError>, ctx: &str) -> T {
+    match must(r, ctx) {
+        Some(v) => v,
+        None => panic!("{ctx}: expected a row, got None"),
+    }
+}
+
+/// The error of `r`, panicking if it succeeded.
+pub(crate) fn failed<T: Debug>(r: Result<T, StoreError>, ctx: &str) -> StoreError {
+    match r {
+        Ok(v) => panic!("{ctx}: expected an error, got Ok({v:?})"),
+        Err(e) => e,
+    }
+}
+
+pub(crate) fn assert_conflict<T: Debug>(r: Result<T, StoreError>, ctx: &str) {
+    let e = failed(r, ctx);
+    assert!(
+        matches!(e, StoreError::Conflict { .. }),
+        "{ctx}: expected Conflict, got {e:?}"
+    );
+}
+
+pub(crate) fn assert_not_found<T: Debug>(r: Result<T, StoreError>, ctx: &str) {
+    let e = failed(r, ctx);
+    assert!(
+        matches!(e, StoreError::NotFound { .. }),
+        "{ctx}: expected NotFound, got {e:?}"
+    );
+}
+
+pub(crate) fn assert_invalid<T: Debug>(r: Result<T, StoreError>, field: &str, ctx: &str) {
+    let e = failed(r, ctx);
+    assert!(
+        matches!(&e, StoreError::Invalid { field: f, .. } if f == field),
+        "{ctx}: expected Invalid for field {field:?}, got {e:?}"
+    );
+}
+
+/// A value no other case (or earlier run) uses.
+pub(crate) fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A fixed instant with microseconds, the precision every backend must keep.
+pub(crate) fn at(unix_seconds: i64, micros: u32) -> OffsetDateTime {
+    let base = match OffsetDateTime::from_unix_timestamp(unix_seconds) {
+        Ok(t) => t,
+        Err(e) => panic!("test timestamp {unix_seconds}: {e}"),
+    };
+    base + time::Duration::microseconds(i64::from(micros))
+}

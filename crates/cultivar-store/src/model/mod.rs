@@ -1,0 +1,26 @@
+//! Record types: what the traits take (`New*`, inputs) and return (stored rows).
+//!
+//! Timestamps are kept with microsecond precision (PostgreSQL's) and returned in UTC.
+
+mod abm_server;
+mod admin_user;
+mod api_key;
+mod audit;
+mod console_session;
+
+pub use abm_server::{AbmAccount, AbmServer, NewAbmServer, TokenInstall};
+pub use admin_user::{AdminUser, NewAdminUser};
+pub use api_key::{ApiKey, NewApiKey, Role};
+pub use audit::{AuditEntry, NewAuditEntry};
+pub use console_session::ConsoleSession;
+
+use std::fmt;
+
+/// Debug stand-in for secret bytes: shows only their length.
+pub(crate) struct Redacted(pub usize);
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} bytes>", self.0)
+    }
+}

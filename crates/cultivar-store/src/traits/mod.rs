@@ -1,0 +1,17 @@
+//! One trait per storage capability, so consumers can ask for the narrowest one they need.
+//!
+//! Contracts shared by all of them: lookups return `Ok(None)` for a missing row; inserts that
+//! break a uniqueness rule return [`crate::StoreError::Conflict`]; updates of a missing row
+//! return [`crate::StoreError::NotFound`]; deletes report whether a row went away.
+
+mod abm_server;
+mod admin_user;
+mod api_key;
+mod audit;
+mod console_session;
+
+pub use abm_server::AbmServerStore;
+pub use admin_user::AdminUserStore;
+pub use api_key::ApiKeyStore;
+pub use audit::AuditStore;
+pub use console_session::ConsoleSessionStore;
