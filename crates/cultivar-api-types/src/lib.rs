@@ -6,6 +6,7 @@
 //! so that `before=` paging is stable).
 #![forbid(unsafe_code)]
 
+pub mod abm;
 mod api_keys;
 mod audit;
 mod error;

@@ -1,5 +1,17 @@
-//! cultivar-core
+//! Business logic of cultivar, independent of HTTP and SQL.
+//!
+//! # Layout
+//! - [`auth`]: API keys, console users (argon2id) and console sessions.
+//! - [`secrets`]: the secret key that seals private keys and OAuth secrets at rest.
+//! - [`abm`]: ABM server entries: the token exchange with Apple Business Manager and statuses.
+//! - [`clock`]: time as a dependency, so tests move it instead of waiting.
+//! - [`error`]: [`CoreError`], which the server maps to HTTP in one place.
 #![forbid(unsafe_code)]
 
+pub mod abm;
 pub mod auth;
+pub mod clock;
+pub mod error;
 pub mod secrets;
+
+pub use error::CoreError;
