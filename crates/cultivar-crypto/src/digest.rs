@@ -1,12 +1,9 @@
 //! SHA-256 and HMAC-SHA256 for hashing API keys and session tokens.
 //!
-//! HMAC is written out (RFC 2104, a few lines over OpenSSL's SHA-256)
-//! because OpenSSL's HMAC API is fallible and these callers need an
-//! infallible function; the RFC 4231 vectors in the tests pin it down.
+//! HMAC comes from the `hmac` crate: OpenSSL's HMAC API is fallible, while these callers need
+//! an infallible function (HMAC accepts keys of any length).
 
-use openssl::sha::Sha256;
-
-const BLOCK: usize = 64;
+use hmac::{Hmac, Mac};
 
 /// SHA-256 of `data`.
 pub fn sha256(data: &[u8]) -> [u8; 32] {
@@ -15,19 +12,13 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
 
 /// HMAC-SHA256 of `data` under `key` (any key length).
 pub fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut block = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        block[..32].copy_from_slice(&sha256(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let mut inner = Sha256::new();
-    inner.update(&block.map(|b| b ^ 0x36));
-    inner.update(data);
-    let mut outer = Sha256::new();
-    outer.update(&block.map(|b| b ^ 0x5c));
-    outer.update(&inner.finish());
-    outer.finish().to_vec()
+    let mut mac = match <Hmac<sha2::Sha256> as Mac>::new_from_slice(key) {
+        Ok(mac) => mac,
+        // new_from_slice only fails for fixed-size keys; HMAC takes any length.
+        Err(_) => unreachable!("HMAC accepts keys of any length"),
+    };
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
 }
 
 #[cfg(test)]

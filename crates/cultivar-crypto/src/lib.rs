@@ -12,7 +12,7 @@
 //! timing-attack advisory and SCEP will later decrypt attacker-supplied data.
 //! Hand-written parts: a small BER reader (`ber`), because the `openssl` crate
 //! offers no safe access to a CMS message's recipients and algorithms, which
-//! we check to give precise errors; and HMAC (see [`digest`]).
+//! we check to give precise errors.
 #![forbid(unsafe_code)]
 // Tests may unwrap; library code may not (workspace lint).
 #![cfg_attr(test, allow(clippy::unwrap_used))]
