@@ -1,0 +1,58 @@
+//! The admin API under `/_sim`: plays the ABM web portal (servers, tokens, devices, assignment,
+//! organisation settings) and drives the simulation (faults, sessions, clock). JSON in and out;
+//! errors are `{"error": "<field>: <rule>"}` with 400 or 404. Every change is saved to the state
+//! file before the reply.
+
+mod csv_rows;
+mod devices;
+mod misc;
+mod servers;
+pub mod types;
+
+use crate::error::AdminError;
+use crate::Sim;
+use axum::routing::{get, post, put};
+use axum::Router;
+use serde::de::DeserializeOwned;
+
+pub(crate) fn routes() -> Router<Sim> {
+    Router::new()
+        .route("/servers", post(servers::register).get(servers::list))
+        .route("/servers/{uuid}/token", post(servers::download_token))
+        .route(
+            "/servers/{uuid}/certificate",
+            put(servers::update_certificate),
+        )
+        .route("/servers/{uuid}/expire-token", post(servers::expire_token))
+        .route("/default-server", put(servers::set_default))
+        .route("/devices", post(devices::add).get(devices::list))
+        .route("/devices/{serial}", axum::routing::patch(devices::modify))
+        .route("/assign", post(devices::assign))
+        .route("/release", post(devices::release))
+        .route("/move", post(devices::move_devices))
+        .route("/org", get(misc::org).patch(misc::update_org))
+        .route(
+            "/faults",
+            post(misc::add_fault)
+                .get(misc::list_faults)
+                .delete(misc::clear_faults),
+        )
+        .route(
+            "/sessions",
+            get(misc::session_config).put(misc::set_session_config),
+        )
+        .route("/sessions/invalidate", post(misc::invalidate_sessions))
+        .route("/clock", get(misc::clock))
+        .route("/clock/advance", post(misc::advance_clock))
+}
+
+/// Parses a JSON body with an error that says what is wrong with it.
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
+    serde_json::from_slice(body).map_err(|e| AdminError::bad_request(format!("body: {e}")))
+}
+
+/// Saves the state file after a change.
+async fn saved<T>(sim: &Sim, value: T) -> Result<T, AdminError> {
+    sim.persist().await?;
+    Ok(value)
+}

@@ -1,0 +1,197 @@
+//! Scripted faults, like depsim's per-endpoint response lists: each fault fires `count` times on
+//! the next requests to its endpoint (or any Apple endpoint for `"*"`), in the order queued.
+
+use crate::error::ApiError;
+use crate::Sim;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use cultivar_abm_proto::error::codes;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
+
+/// One scripted fault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fault {
+    /// An Apple path such as `/devices/sync`, or `*` for every Apple endpoint.
+    pub endpoint: String,
+    /// HTTP status to answer with; none (or a 2xx) only adds latency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Error code for the body; defaults to Apple's code for the status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// `Retry-After` in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+    /// How many requests this fault answers.
+    #[serde(default = "one")]
+    pub count: u32,
+    /// Delay before answering.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Fault {
+    /// Checks the fault is something the simulator can answer.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.endpoint != "*" && !self.endpoint.starts_with('/') {
+            return Err(format!(
+                "endpoint: {:?} must be an Apple path like /devices/sync, or *",
+                self.endpoint
+            ));
+        }
+        if let Some(s) = self.status {
+            if StatusCode::from_u16(s).is_err() || !(200..=599).contains(&s) {
+                return Err(format!(
+                    "status: {s} is not an HTTP status between 200 and 599"
+                ));
+            }
+        }
+        if self.count == 0 {
+            return Err("count: must be at least 1".into());
+        }
+        if self.code.as_deref().is_some_and(|c| c.trim().is_empty()) {
+            return Err("code: must not be empty when given".into());
+        }
+        Ok(())
+    }
+
+    fn error(&self) -> Option<ApiError> {
+        let status = StatusCode::from_u16(self.status?).ok()?;
+        if !status.is_client_error() && !status.is_server_error() {
+            return None;
+        }
+        let code = self
+            .code
+            .clone()
+            .unwrap_or_else(|| default_code(status).to_string());
+        Some(ApiError {
+            status,
+            code,
+            retry_after: self.retry_after,
+        })
+    }
+}
+
+fn default_code(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => codes::MALFORMED_REQUEST_BODY,
+        401 => codes::UNAUTHORIZED,
+        403 => codes::FORBIDDEN,
+        404 => "NOT_FOUND",
+        429 => codes::TOO_MANY_REQUESTS,
+        503 => "SERVICE_UNAVAILABLE",
+        _ => "INTERNAL_SERVER_ERROR",
+    }
+}
+
+/// Queued faults per endpoint.
+#[derive(Debug, Default)]
+pub struct FaultQueue {
+    queues: BTreeMap<String, VecDeque<Fault>>,
+}
+
+impl FaultQueue {
+    pub fn push(&mut self, fault: Fault) {
+        self.queues
+            .entry(fault.endpoint.clone())
+            .or_default()
+            .push_back(fault);
+    }
+
+    /// Everything still queued, endpoint by endpoint.
+    pub fn list(&self) -> Vec<Fault> {
+        self.queues.values().flatten().cloned().collect()
+    }
+
+    pub fn clear(&mut self) -> usize {
+        let n = self.queues.values().map(VecDeque::len).sum();
+        self.queues.clear();
+        n
+    }
+
+    /// Consumes one firing of the fault due for `path`: its own queue first, then `*`.
+    pub fn take(&mut self, path: &str) -> Option<Fault> {
+        for key in [path, "*"] {
+            let Some(queue) = self.queues.get_mut(key) else {
+                continue;
+            };
+            let Some(front) = queue.front_mut() else {
+                continue;
+            };
+            front.count -= 1;
+            let fired = front.clone();
+            if front.count == 0 {
+                queue.pop_front();
+            }
+            if queue.is_empty() {
+                self.queues.remove(key);
+            }
+            return Some(fired);
+        }
+        None
+    }
+}
+
+/// Middleware on the Apple API: answers with the next due fault, if any.
+pub(crate) async fn inject(State(sim): State<Sim>, req: Request, next: Next) -> Response {
+    let fault = sim.faults().take(req.uri().path());
+    let Some(fault) = fault else {
+        return next.run(req).await;
+    };
+    if let Some(ms) = fault.latency_ms {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+    match fault.error() {
+        Some(err) => err.into_response(),
+        None => next.run(req).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fault(endpoint: &str, status: u16, count: u32) -> Fault {
+        Fault {
+            endpoint: endpoint.into(),
+            status: Some(status),
+            code: None,
+            retry_after: None,
+            count,
+            latency_ms: None,
+        }
+    }
+
+    #[test]
+    fn fires_in_order_per_endpoint_then_wildcard() {
+        let mut q = FaultQueue::default();
+        q.push(fault("/devices/sync", 429, 2));
+        q.push(fault("/devices/sync", 503, 1));
+        q.push(fault("*", 500, 1));
+        let statuses: Vec<Option<u16>> = (0..5)
+            .map(|_| q.take("/devices/sync").and_then(|f| f.status))
+            .collect();
+        assert_eq!(
+            statuses,
+            vec![Some(429), Some(429), Some(503), Some(500), None]
+        );
+        assert!(q.list().is_empty());
+    }
+
+    #[test]
+    fn validates_and_defaults_codes() {
+        assert!(fault("devices", 429, 1).validate().is_err());
+        assert!(fault("*", 99, 1).validate().is_err());
+        assert!(fault("*", 429, 0).validate().is_err());
+        let e = fault("*", 429, 1).error().expect("error");
+        assert_eq!(e.code, codes::TOO_MANY_REQUESTS);
+        assert!(fault("*", 200, 1).error().is_none(), "latency-only");
+    }
+}
