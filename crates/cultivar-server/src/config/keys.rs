@@ -9,7 +9,7 @@ use super::{Config, LogFormat};
 
 /// One settable configuration key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Key {
+pub(crate) enum Setting {
     Listen,
     DataDir,
     DatabaseUrl,
@@ -21,65 +21,67 @@ pub(crate) enum Key {
     ConsoleSessionHours,
 }
 
-impl Key {
-    pub(crate) const ALL: [Key; 9] = [
-        Key::Listen,
-        Key::DataDir,
-        Key::DatabaseUrl,
-        Key::PublicUrl,
-        Key::SecretKey,
-        Key::SecretKeyFile,
-        Key::LogFormat,
-        Key::LogLevel,
-        Key::ConsoleSessionHours,
+impl Setting {
+    pub(crate) const ALL: [Setting; 9] = [
+        Setting::Listen,
+        Setting::DataDir,
+        Setting::DatabaseUrl,
+        Setting::PublicUrl,
+        Setting::SecretKey,
+        Setting::SecretKeyFile,
+        Setting::LogFormat,
+        Setting::LogLevel,
+        Setting::ConsoleSessionHours,
     ];
 
     /// The key as written in the TOML file.
     pub(crate) fn file_name(self) -> &'static str {
         match self {
-            Key::Listen => "listen",
-            Key::DataDir => "data_dir",
-            Key::DatabaseUrl => "database_url",
-            Key::PublicUrl => "public_url",
-            Key::SecretKey => "secret_key",
-            Key::SecretKeyFile => "secret_key_file",
-            Key::LogFormat => "log_format",
-            Key::LogLevel => "log_level",
-            Key::ConsoleSessionHours => "console_session_hours",
+            Setting::Listen => "listen",
+            Setting::DataDir => "data_dir",
+            Setting::DatabaseUrl => "database_url",
+            Setting::PublicUrl => "public_url",
+            Setting::SecretKey => "secret_key",
+            Setting::SecretKeyFile => "secret_key_file",
+            Setting::LogFormat => "log_format",
+            Setting::LogLevel => "log_level",
+            Setting::ConsoleSessionHours => "console_session_hours",
         }
     }
 
     /// The environment variable that sets the key.
     pub(crate) fn env_name(self) -> &'static str {
         match self {
-            Key::Listen => "CULTIVAR_LISTEN",
-            Key::DataDir => "CULTIVAR_DATA_DIR",
-            Key::DatabaseUrl => "CULTIVAR_DATABASE_URL",
-            Key::PublicUrl => "CULTIVAR_PUBLIC_URL",
-            Key::SecretKey => "CULTIVAR_SECRET_KEY",
-            Key::SecretKeyFile => "CULTIVAR_SECRET_KEY_FILE",
-            Key::LogFormat => "CULTIVAR_LOG_FORMAT",
-            Key::LogLevel => "CULTIVAR_LOG_LEVEL",
-            Key::ConsoleSessionHours => "CULTIVAR_CONSOLE_SESSION_HOURS",
+            Setting::Listen => "CULTIVAR_LISTEN",
+            Setting::DataDir => "CULTIVAR_DATA_DIR",
+            Setting::DatabaseUrl => "CULTIVAR_DATABASE_URL",
+            Setting::PublicUrl => "CULTIVAR_PUBLIC_URL",
+            Setting::SecretKey => "CULTIVAR_SECRET_KEY",
+            Setting::SecretKeyFile => "CULTIVAR_SECRET_KEY_FILE",
+            Setting::LogFormat => "CULTIVAR_LOG_FORMAT",
+            Setting::LogLevel => "CULTIVAR_LOG_LEVEL",
+            Setting::ConsoleSessionHours => "CULTIVAR_CONSOLE_SESSION_HOURS",
         }
     }
 
-    pub(crate) fn from_file_name(name: &str) -> Option<Key> {
-        Key::ALL.into_iter().find(|k| k.file_name() == name)
+    pub(crate) fn from_file_name(name: &str) -> Option<Setting> {
+        Setting::ALL.into_iter().find(|k| k.file_name() == name)
     }
 
     /// Parses `raw` and stores it in `config`; the error is the broken rule.
     pub(crate) fn apply(self, config: &mut Config, raw: &str) -> Result<(), String> {
         match self {
-            Key::Listen => config.listen = parse_listen(raw)?,
-            Key::DataDir => config.data_dir = parse_path(raw)?,
-            Key::DatabaseUrl => config.database_url = Some(parse_database_url(raw)?),
-            Key::PublicUrl => config.public_url = Some(parse_public_url(raw)?),
-            Key::SecretKey => config.secret_key = Some(parse_secret_key(raw)?),
-            Key::SecretKeyFile => config.secret_key_file = Some(parse_path(raw)?),
-            Key::LogFormat => config.log_format = parse_log_format(raw)?,
-            Key::LogLevel => config.log_level = parse_log_level(raw)?,
-            Key::ConsoleSessionHours => config.console_session_hours = parse_session_hours(raw)?,
+            Setting::Listen => config.listen = parse_listen(raw)?,
+            Setting::DataDir => config.data_dir = parse_path(raw)?,
+            Setting::DatabaseUrl => config.database_url = Some(parse_database_url(raw)?),
+            Setting::PublicUrl => config.public_url = Some(parse_public_url(raw)?),
+            Setting::SecretKey => config.secret_key = Some(parse_secret_key(raw)?),
+            Setting::SecretKeyFile => config.secret_key_file = Some(parse_path(raw)?),
+            Setting::LogFormat => config.log_format = parse_log_format(raw)?,
+            Setting::LogLevel => config.log_level = parse_log_level(raw)?,
+            Setting::ConsoleSessionHours => {
+                config.console_session_hours = parse_session_hours(raw)?
+            }
         }
         Ok(())
     }

@@ -13,7 +13,7 @@ mod tests;
 
 use std::{collections::HashMap, net::SocketAddr, path::Path, path::PathBuf};
 
-use keys::Key;
+use keys::Setting;
 pub use redact::redact_database_url;
 
 /// How log lines are written (to stderr).
@@ -162,10 +162,10 @@ impl Config {
                 })?;
         let source_name = path.display().to_string();
         for (name, value) in &table {
-            let key = Key::from_file_name(name).ok_or_else(|| ConfigError::UnknownKey {
+            let key = Setting::from_file_name(name).ok_or_else(|| ConfigError::UnknownKey {
                 key: name.clone(),
                 source_name: source_name.clone(),
-                expected: Key::ALL.map(Key::file_name).join(", "),
+                expected: Setting::ALL.map(Setting::file_name).join(", "),
             })?;
             let invalid = |rule: String| ConfigError::Invalid {
                 key: name.clone(),
@@ -188,7 +188,7 @@ impl Config {
     }
 
     fn apply_env(&mut self, env: &HashMap<String, String>) -> Result<(), ConfigError> {
-        for key in Key::ALL {
+        for key in Setting::ALL {
             // An empty variable counts as unset, as shells make `VAR=` easy to leave behind.
             let Some(raw) = env.get(key.env_name()).filter(|v| !v.is_empty()) else {
                 continue;

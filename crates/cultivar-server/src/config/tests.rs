@@ -247,7 +247,7 @@ fn default_toml_parses_back_to_the_defaults() {
     let text = Config::default_toml();
     let c = Config::from_layers(file(&text), &HashMap::new(), &ConfigOverrides::default()).unwrap();
     assert_eq!(c, Config::default());
-    for key in keys::Key::ALL {
+    for key in keys::Setting::ALL {
         assert!(
             text.contains(key.file_name()),
             "default file documents {}",

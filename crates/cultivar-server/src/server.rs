@@ -1,0 +1,127 @@
+//! Running the server: on an injected listener with an injected shutdown signal (tests), or from
+//! the configuration with OS signals (the binary).
+
+use std::{future::Future, time::Duration};
+
+use tokio::{net::TcpListener, sync::watch};
+
+use crate::{config::Config, router::router, AppState, ServerError};
+
+/// After the shutdown signal, open connections get this long to finish before we stop anyway.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How often expired console sessions are deleted.
+const SESSION_SWEEP_INTERVAL: Duration = Duration::from_secs(15 * 60);
+
+/// Opens the state from `config` and serves on `listener` until `shutdown` completes.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let state = AppState::open(config).await?;
+    serve_state(state, listener, shutdown).await
+}
+
+/// Serves an already built state (the test kit keeps a handle on it).
+pub async fn serve_state(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let signal = async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    };
+    let sweeper = tokio::spawn(sweep_sessions(state.clone(), stop_rx.clone()));
+    let server = axum::serve(listener, router(state.clone())).with_graceful_shutdown(signal);
+    let deadline = grace_deadline(stop_rx);
+    let result = tokio::select! {
+        served = server => served.map_err(|source| ServerError::Io { what: "serving HTTP".into(), source }),
+        () = deadline => {
+            tracing::warn!(grace_secs = SHUTDOWN_GRACE.as_secs(), "connections still open after the grace period; stopping anyway");
+            Ok(())
+        }
+    };
+    sweeper.abort();
+    state.store.close().await;
+    tracing::info!("server stopped");
+    result
+}
+
+/// Completes `SHUTDOWN_GRACE` after the shutdown signal (never, if it does not come).
+async fn grace_deadline(mut stop: watch::Receiver<bool>) {
+    if stop.wait_for(|stopped| *stopped).await.is_err() {
+        // The sender is gone without a signal: leave the decision to the server future.
+        std::future::pending::<()>().await;
+    }
+    tokio::time::sleep(SHUTDOWN_GRACE).await;
+}
+
+async fn sweep_sessions(state: AppState, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(SESSION_SWEEP_INTERVAL);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                match state.store.delete_expired_console_sessions(state.now()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(removed = n, "expired console sessions removed"),
+                    Err(e) => tracing::warn!(cause = %e, "removing expired console sessions failed"),
+                }
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// The binary's entry point: logs, opens the store (running migrations), binds `config.listen`,
+/// prints `cultivar listening on http://ADDR` to stdout once accepting, and serves until SIGINT or
+/// SIGTERM.
+pub async fn run(config: Config) -> Result<(), ServerError> {
+    crate::telemetry::init_tracing(&config);
+    tracing::info!(config = ?config, "starting");
+    let state = AppState::open(config).await?;
+    let listen = state.config.listen;
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|source| ServerError::Io {
+            what: format!("listen {listen}: binding"),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServerError::Io {
+        what: "listen: reading the bound address".into(),
+        source,
+    })?;
+    tracing::info!(%addr, "listening");
+    // A plain stdout line (logs go to stderr) so scripts and tests can learn the port.
+    println!("cultivar listening on http://{addr}");
+    serve_state(state, listener, shutdown_signal()).await
+}
+
+/// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(cause = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(cause = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received; shutting down"),
+        () = term => tracing::info!("SIGTERM received; shutting down"),
+    }
+}

@@ -1,0 +1,91 @@
+//! What every handler can reach.
+
+use std::{path::Path, sync::Arc};
+
+use cultivar_core::secrets::{KeySettings, Secrets};
+use cultivar_store::{NewAuditEntry, Store};
+use metrics_exporter_prometheus::PrometheusHandle;
+use time::OffsetDateTime;
+
+use crate::{config::Config, error::ApiError, ServerError};
+
+/// Shared state of one server instance. Cheap to clone (everything is behind `Arc`).
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub secrets: Arc<Secrets>,
+    pub config: Arc<Config>,
+    /// Renders `/metrics`; the recorder behind it is process-wide (see [`crate::telemetry`]).
+    pub metrics: PrometheusHandle,
+}
+
+impl AppState {
+    /// Builds the state from parts (tests, embedding).
+    pub fn new(store: Arc<dyn Store>, secrets: Secrets, config: Config) -> Self {
+        AppState {
+            store,
+            secrets: Arc::new(secrets),
+            config: Arc::new(config),
+            metrics: crate::telemetry::metrics_handle(),
+        }
+    }
+
+    /// Creates the data directory, resolves the secret key and opens (and migrates) the store.
+    pub async fn open(config: Config) -> Result<Self, ServerError> {
+        ensure_data_dir(&config.data_dir)?;
+        let secrets = Secrets::load(KeySettings {
+            value: config.secret_key.as_deref(),
+            file: config.secret_key_file.as_deref(),
+            data_dir: &config.data_dir,
+        })?;
+        let store = open_store(&config).await?;
+        Ok(AppState::new(store, secrets, config))
+    }
+
+    /// The current time (one place to swap in a test clock later).
+    pub fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+
+    /// Records an admin action. Call after the action succeeded.
+    pub async fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        target: Option<String>,
+        detail: serde_json::Value,
+    ) -> Result<(), ApiError> {
+        let entry = NewAuditEntry {
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            target,
+            detail,
+        };
+        self.store.append_audit(&entry).await?;
+        Ok(())
+    }
+}
+
+/// Opens the configured database, creating the data directory first when SQLite lives there.
+/// Migrations run inside [`cultivar_store::open`].
+pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, ServerError> {
+    if config.database_url.is_none() {
+        ensure_data_dir(&config.data_dir)?;
+    }
+    Ok(cultivar_store::open(&config.database_url()).await?)
+}
+
+/// Creates the data directory (owner-only on Unix: it holds the key and the database).
+pub fn ensure_data_dir(dir: &Path) -> Result<(), ServerError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|source| ServerError::Io {
+        what: format!("data_dir {}: creating the directory", dir.display()),
+        source,
+    })
+}
