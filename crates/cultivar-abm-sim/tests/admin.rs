@@ -1,0 +1,335 @@
+//! The portal side: default server, CSV assignment, faults, terms, admin errors, state file.
+
+mod common;
+
+use common::*;
+use cultivar_abm_sim::admin_types::DeviceQuery;
+use cultivar_abm_sim::{ClientError, Fault, SimOptions};
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn default_server_only_gets_new_devices() {
+    let h = Harness::start(SimOptions {
+        devices: 3,
+        ..options()
+    })
+    .await;
+    let m = register(&h, "A").await;
+    let unassigned = DeviceQuery {
+        server: Some("none".into()),
+        ..DeviceQuery::default()
+    };
+    assert_eq!(
+        h.admin
+            .devices(&unassigned)
+            .await
+            .expect("list")
+            .devices
+            .len(),
+        3
+    );
+    h.admin
+        .set_default_server(Some(&m.server_uuid))
+        .await
+        .expect("default");
+    assert_eq!(
+        h.admin
+            .devices(&unassigned)
+            .await
+            .expect("list")
+            .devices
+            .len(),
+        3,
+        "not retroactive"
+    );
+    let added = h.admin.add_devices(2, Some("visionOS")).await.expect("add");
+    assert_eq!(added.server_uuid.as_deref(), Some(m.server_uuid.as_str()));
+    let on_a = DeviceQuery {
+        server: Some(m.server_uuid.clone()),
+        limit: Some(1),
+        ..DeviceQuery::default()
+    };
+    let page = h.admin.devices(&on_a).await.expect("list");
+    assert_eq!(
+        (page.devices.len(), page.devices[0].os.as_str()),
+        (1, "visionOS")
+    );
+    let next = DeviceQuery {
+        after: page.next_after.clone(),
+        ..on_a
+    };
+    let page2 = h.admin.devices(&next).await.expect("list");
+    assert_eq!((page2.devices.len(), page2.next_after), (1, None));
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn csv_assignment_applies_good_rows_and_reports_bad_ones() {
+    let h = Harness::start(SimOptions {
+        devices: 2,
+        ..options()
+    })
+    .await;
+    let m = register(&h, "A").await;
+    let all = h
+        .admin
+        .devices(&DeviceQuery::default())
+        .await
+        .expect("list")
+        .devices;
+    let (s1, s2) = (all[0].serial_number.clone(), all[1].serial_number.clone());
+    let csv = format!(
+        "Serial Number\n{s1}\nnot-a-serial!\nZZZZZZZZZZZZ\n\n{}\n",
+        s2.to_lowercase()
+    );
+    let r = h
+        .admin
+        .assign_csv(&m.server_uuid, &csv)
+        .await
+        .expect("assign");
+    assert_eq!(r.applied, vec![s1.clone(), s2.clone()]);
+    let bad: Vec<(Option<usize>, &str)> =
+        r.errors.iter().map(|e| (e.row, e.value.as_str())).collect();
+    assert_eq!(
+        bad,
+        vec![(Some(3), "not-a-serial!"), (Some(4), "ZZZZZZZZZZZZ")]
+    );
+    assert!(
+        r.errors[1].error.contains("not a known serial"),
+        "{}",
+        r.errors[1].error
+    );
+    let again = h
+        .admin
+        .assign(&m.server_uuid, std::slice::from_ref(&s1))
+        .await
+        .expect("assign");
+    assert_eq!(again.unchanged, vec![s1]);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn admin_errors_name_the_field() {
+    let h = Harness::start(options()).await;
+    let e = h
+        .admin
+        .register_server("A", "not a pem")
+        .await
+        .expect_err("bad cert");
+    assert!(
+        matches!(&e, ClientError::Status { status: 400, message } if message.starts_with("certificate_pem:")),
+        "{e}"
+    );
+    let e = h
+        .admin
+        .download_token("NOPE", None, None)
+        .await
+        .expect_err("unknown");
+    assert!(
+        matches!(&e, ClientError::Status { status: 404, message } if message.contains("server_uuid")),
+        "{e}"
+    );
+    let e = h
+        .admin
+        .add_devices(1, Some("watchOS"))
+        .await
+        .expect_err("os");
+    assert!(
+        matches!(&e, ClientError::Status { status: 400, message } if message.starts_with("os:")),
+        "{e}"
+    );
+    let raw = h
+        .http
+        .post(format!("{}/_sim/clock/advance", h.base))
+        .body("{")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(raw.status().as_u16(), 400);
+    let body: serde_json::Value = raw.json().await.expect("json");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("body:")),
+        "{body}"
+    );
+    h.stop().await;
+}
+
+fn fault(endpoint: &str, status: u16) -> Fault {
+    Fault {
+        endpoint: endpoint.into(),
+        status: Some(status),
+        code: None,
+        retry_after: None,
+        count: 1,
+        latency_ms: None,
+    }
+}
+
+#[tokio::test]
+async fn faults_fire_in_order_with_retry_after_and_count() {
+    let h = Harness::start(options()).await;
+    let m = register(&h, "A").await;
+    let s = session(&h, &m.token).await;
+    let c = post(&h, "/server/devices", &s, json!({})).await.body["cursor"]
+        .as_str()
+        .expect("c")
+        .to_string();
+    h.admin
+        .add_fault(&Fault {
+            retry_after: Some(7),
+            count: 2,
+            ..fault("/devices/sync", 429)
+        })
+        .await
+        .expect("fault");
+    h.admin
+        .add_fault(&Fault {
+            code: Some("EXPIRED_CURSOR".into()),
+            ..fault("/devices/sync", 400)
+        })
+        .await
+        .expect("fault");
+    let queued = h
+        .admin
+        .add_fault(&Fault {
+            latency_ms: Some(5),
+            ..fault("*", 503)
+        })
+        .await
+        .expect("fault");
+    assert_eq!(queued.len(), 3);
+    for _ in 0..2 {
+        let r = post(&h, "/devices/sync", &s, json!({"cursor": c})).await;
+        assert_error(&r, 429, "TOO_MANY_REQUESTS");
+        assert_eq!(r.headers["retry-after"], "7");
+    }
+    assert_error(
+        &post(&h, "/devices/sync", &s, json!({"cursor": c})).await,
+        400,
+        "EXPIRED_CURSOR",
+    );
+    assert_error(
+        &api(&h, Method::GET, "/account", &s, None).await,
+        503,
+        "SERVICE_UNAVAILABLE",
+    );
+    assert_eq!(
+        post(&h, "/devices/sync", &s, json!({"cursor": c}))
+            .await
+            .status,
+        200
+    );
+    assert!(h.admin.faults().await.expect("list").is_empty());
+    h.admin
+        .add_fault(&fault("/session", 429))
+        .await
+        .expect("fault");
+    assert_eq!(h.admin.clear_faults().await.expect("clear").removed, 1);
+    let bad = h
+        .admin
+        .add_fault(&Fault {
+            count: 0,
+            ..fault("*", 500)
+        })
+        .await
+        .expect_err("count 0");
+    assert!(bad.to_string().contains("count"), "{bad}");
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn unsigned_terms_block_api_calls_but_not_sessions() {
+    let h = Harness::start(options()).await;
+    let m = register(&h, "A").await;
+    let s = session(&h, &m.token).await;
+    assert!(
+        !h.admin
+            .set_terms_signed(false)
+            .await
+            .expect("terms")
+            .terms_signed
+    );
+    let s2 = session(&h, &m.token).await;
+    assert_error(
+        &api(&h, Method::GET, "/account", &s, None).await,
+        403,
+        "T_C_NOT_SIGNED",
+    );
+    assert_error(
+        &post(&h, "/server/devices", &s2, json!({})).await,
+        403,
+        "T_C_NOT_SIGNED",
+    );
+    h.admin.set_terms_signed(true).await.expect("terms");
+    assert_eq!(api(&h, Method::GET, "/account", &s, None).await.status, 200);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn state_file_round_trip_keeps_org_tokens_and_cursors_but_not_sessions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("abm-sim.json");
+    let opts = || SimOptions {
+        state_file: Some(file.clone()),
+        devices: 4,
+        ..options()
+    };
+    let h = Harness::start(opts()).await;
+    let m = register(&h, "A").await;
+    let all = h
+        .admin
+        .devices(&DeviceQuery::default())
+        .await
+        .expect("list")
+        .devices;
+    h.admin
+        .assign(&m.server_uuid, &[all[0].serial_number.clone()])
+        .await
+        .expect("assign");
+    h.admin.advance_clock(3_600).await.expect("clock");
+    let s = session(&h, &m.token).await;
+    let c = post(&h, "/server/devices", &s, json!({})).await.body["cursor"]
+        .as_str()
+        .expect("c")
+        .to_string();
+    let before = h
+        .admin
+        .devices(&DeviceQuery::default())
+        .await
+        .expect("list");
+    let clock = h.admin.clock().await.expect("clock");
+    h.stop().await;
+    assert!(file.exists());
+
+    let h = Harness::start(opts()).await;
+    assert_eq!(
+        h.admin
+            .devices(&DeviceQuery::default())
+            .await
+            .expect("list"),
+        before,
+        "no extra devices on reload"
+    );
+    assert_eq!(
+        h.admin.clock().await.expect("clock").offset_seconds,
+        clock.offset_seconds
+    );
+    assert_error(
+        &api(&h, Method::GET, "/account", &s, None).await,
+        401,
+        "UNAUTHORIZED",
+    );
+    let s = session(&h, &m.token).await;
+    assert_eq!(
+        post(&h, "/devices/sync", &s, json!({"cursor": c}))
+            .await
+            .status,
+        200,
+        "cursor survives"
+    );
+    assert_eq!(h.admin.servers().await.expect("servers")[0].device_count, 1);
+    h.stop().await;
+}
