@@ -1,1 +1,84 @@
-fn main() {}
+//! The `cultivar` binary: `serve`, offline `admin` operations, and (added by their own modules)
+//! the admin CLI over the REST API and the simulators.
+//!
+//! `main` only parses and dispatches: each subcommand lives in its own module with its clap
+//! `Args`/`Subcommand` type and an async `run`. To add an area, add a variant to [`Command`]
+//! wrapping that module's type and one arm in [`dispatch`]. Output goes through [`output`] so
+//! every command honours `--json` the same way.
+#![forbid(unsafe_code)]
+
+mod admin;
+mod output;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::output::Output;
+
+#[derive(Parser)]
+#[command(
+    name = "cultivar",
+    version,
+    about = "Apple device management server (ABM, ADE, User Enrollment)"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalOpts,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every subcommand accepts.
+#[derive(Args, Debug, Clone)]
+pub struct GlobalOpts {
+    /// Base URL of the cultivar server (admin CLI commands).
+    #[arg(
+        long,
+        global = true,
+        env = "CULTIVAR_URL",
+        default_value = "http://127.0.0.1:8420"
+    )]
+    pub url: String,
+    /// Admin API key (cvk_…) for the admin CLI commands.
+    #[arg(long, global = true, env = "CULTIVAR_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+    /// Print exactly one JSON document (also for errors) instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (API, console, device endpoints).
+    Serve(serve::ServeArgs),
+    /// Offline operations on a data directory or database.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
+}
+
+async fn dispatch(command: Command, global: &GlobalOpts, out: &Output) -> anyhow::Result<()> {
+    // `global.url`/`api_key` are for the REST commands that other modules add.
+    let _ = global;
+    match command {
+        Command::Serve(args) => serve::run(args).await,
+        Command::Admin(command) => admin::run(command, out).await,
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = Output::new(cli.global.json);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return out.fail(&anyhow::Error::new(e).context("starting the async runtime")),
+    };
+    match runtime.block_on(dispatch(cli.command, &cli.global, &out)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => out.fail(&e),
+    }
+}

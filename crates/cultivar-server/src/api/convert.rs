@@ -1,4 +1,4 @@
-//! Store records → wire types.
+//! Store records → wire types (also used by the CLI's offline commands).
 
 use cultivar_api_types::{ApiKeyView, ApiRole, AuditEntryView};
 use cultivar_store::{ApiKey, AuditEntry, Role};

@@ -9,7 +9,7 @@
 mod access;
 mod api_keys;
 mod audit;
-mod convert;
+pub mod convert;
 pub mod openapi;
 mod whoami;
 
