@@ -183,9 +183,11 @@ impl Secrets {
         let (key, source) = resolve_secret_key(settings)?;
         match &source {
             KeySource::Configured => tracing::info!("using the configured secret key"),
-            KeySource::File(path) | KeySource::Generated(path) => {
+            KeySource::File(path) => {
                 tracing::info!(path = %path.display(), "using secret key file")
             }
+            // Generation already logged where the new key lives.
+            KeySource::Generated(_) => {}
         }
         Ok(Secrets::new(key))
     }
