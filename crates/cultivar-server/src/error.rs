@@ -15,7 +15,7 @@ use axum::{
     Json,
 };
 use cultivar_api_types::{ErrorBody, ErrorDetail};
-use cultivar_core::{auth::AuthError, secrets::SecretsError};
+use cultivar_core::{auth::AuthError, secrets::SecretsError, CoreError};
 use cultivar_store::StoreError;
 use serde::Serialize;
 
@@ -28,19 +28,22 @@ pub enum ApiError {
     /// Valid credentials without the needed role.
     #[error("{0}")]
     Forbidden(String),
-    #[error("{what}: not found")]
-    NotFound { what: String },
+    /// The full sentence, e.g. `api key 1234: not found`.
+    #[error("{0}")]
+    NotFound(String),
     /// Well-formed request whose content breaks a rule (422).
     #[error("{field}: {rule}")]
     Invalid { field: String, rule: String },
     /// A request that could not be parsed at all (400).
     #[error("{message}")]
     BadRequest { message: String },
-    #[error("{what}: already exists")]
-    Conflict { what: String },
-    /// A dependency (the database) is down; `cause` is logged, not shown.
-    #[error("service unavailable")]
-    Unavailable { cause: String },
+    /// The full sentence, e.g. `api key name "ci": already exists`.
+    #[error("{0}")]
+    Conflict(String),
+    /// A dependency (the database, Apple) cannot serve the request now; `public` is shown,
+    /// `cause` is logged.
+    #[error("{public}")]
+    Unavailable { public: String, cause: String },
     /// A bug or an unexpected fault; `cause` is logged, not shown.
     #[error("internal error")]
     Internal { cause: String },
@@ -54,8 +57,9 @@ impl ApiError {
         }
     }
 
-    pub fn not_found(what: impl Into<String>) -> Self {
-        ApiError::NotFound { what: what.into() }
+    /// `what: not found`.
+    pub fn not_found(what: impl std::fmt::Display) -> Self {
+        ApiError::NotFound(format!("{what}: not found"))
     }
 
     pub fn internal(cause: impl std::fmt::Display) -> Self {
@@ -68,10 +72,10 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -82,9 +86,9 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
-            ApiError::NotFound { .. } => "not_found",
+            ApiError::NotFound(_) => "not_found",
             ApiError::Invalid { .. } | ApiError::BadRequest { .. } => "invalid",
-            ApiError::Conflict { .. } => "conflict",
+            ApiError::Conflict(_) => "conflict",
             ApiError::Unavailable { .. } => "unavailable",
             ApiError::Internal { .. } => "internal",
         }
@@ -94,7 +98,7 @@ impl ApiError {
     pub fn to_body(&self) -> ErrorBody {
         match self {
             ApiError::Internal { cause } => tracing::error!(cause = %cause, "request failed"),
-            ApiError::Unavailable { cause } => {
+            ApiError::Unavailable { cause, .. } => {
                 tracing::warn!(cause = %cause, "dependency unavailable")
             }
             _ => {}
@@ -130,13 +134,32 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::NotFound { what } => ApiError::NotFound { what },
-            StoreError::Conflict { what } => ApiError::Conflict { what },
+            StoreError::NotFound { .. } => ApiError::NotFound(err.to_string()),
+            StoreError::Conflict { .. } => ApiError::Conflict(err.to_string()),
             StoreError::Invalid { field, rule } => ApiError::Invalid { field, rule },
             StoreError::Backend(_) => ApiError::Unavailable {
+                public: "the database is unavailable; try again shortly".into(),
                 cause: err.to_string(),
             },
             StoreError::Config(_) | StoreError::Migration(_) => ApiError::internal(err),
+        }
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(err: CoreError) -> Self {
+        match err {
+            CoreError::Invalid { field, rule } => ApiError::Invalid { field, rule },
+            CoreError::NotFound { .. } => ApiError::NotFound(err.to_string()),
+            CoreError::Conflict { what } => ApiError::Conflict(what),
+            // Core words these for administrators (e.g. which Apple endpoint failed).
+            CoreError::Unavailable(message) => ApiError::Unavailable {
+                public: message.clone(),
+                cause: message,
+            },
+            CoreError::Store(e) => e.into(),
+            CoreError::Secrets(e) => e.into(),
+            CoreError::Internal(cause) => ApiError::Internal { cause },
         }
     }
 }
@@ -201,3 +224,7 @@ pub struct ApiQuery<T>(pub T);
 #[derive(Debug, Clone, Copy, FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct ApiPath<T>(pub T);
+
+#[cfg(test)]
+#[path = "error_tests.rs"]
+mod tests;

@@ -53,10 +53,14 @@ async fn signed_in(server: &TestServer) -> (Client, String) {
     let token = login_form_token(server, &browser).await;
     let response = post_login(server, &browser, &token, PASSWORD).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let set_cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    // Two cookies change here (session set, login token removed), in no fixed order.
+    let set_cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("cultivar_session="))
+        .unwrap();
     assert!(
         set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"),
         "{set_cookie}"
