@@ -2,7 +2,11 @@
 
 use std::{path::Path, sync::Arc};
 
-use cultivar_core::secrets::{KeySettings, Secrets};
+use cultivar_core::{
+    abm::{AbmService, AbmServiceOptions},
+    clock::{Clock, SystemClock},
+    secrets::{KeySettings, Secrets},
+};
 use cultivar_store::{NewAuditEntry, Store};
 use metrics_exporter_prometheus::PrometheusHandle;
 use time::OffsetDateTime;
@@ -17,16 +21,41 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Renders `/metrics`; the recorder behind it is process-wide (see [`crate::telemetry`]).
     pub metrics: PrometheusHandle,
+    /// The time source of the server's logic (a manual clock in tests).
+    pub clock: Arc<dyn Clock>,
+    /// ABM server entries and the token exchange.
+    pub abm: AbmService,
 }
 
 impl AppState {
     /// Builds the state from parts (tests, embedding).
     pub fn new(store: Arc<dyn Store>, secrets: Secrets, config: Config) -> Self {
+        Self::with_parts(
+            store,
+            secrets,
+            config,
+            Arc::new(SystemClock),
+            AbmServiceOptions::default(),
+        )
+    }
+
+    /// Builds the state with a chosen clock and ABM client options (tests inject both).
+    pub fn with_parts(
+        store: Arc<dyn Store>,
+        secrets: Secrets,
+        config: Config,
+        clock: Arc<dyn Clock>,
+        abm_options: AbmServiceOptions,
+    ) -> Self {
+        let secrets = Arc::new(secrets);
+        let abm = AbmService::new(store.clone(), secrets.clone(), clock.clone(), abm_options);
         AppState {
             store,
-            secrets: Arc::new(secrets),
+            secrets,
             config: Arc::new(config),
             metrics: crate::telemetry::metrics_handle(),
+            clock,
+            abm,
         }
     }
 
@@ -44,7 +73,7 @@ impl AppState {
 
     /// The current time (one place to swap in a test clock later).
     pub fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc()
+        self.clock.now()
     }
 
     /// Records an admin action. Call after the action succeeded.

@@ -6,6 +6,7 @@
 //! [`ReadAccess`] or [`AdminAccess`] first) and an `#[derive(OpenApi)] struct Doc`, then add both
 //! in [`routes`] and [`openapi::document`].
 
+mod abm;
 mod access;
 mod api_keys;
 mod audit;
@@ -137,6 +138,7 @@ pub fn routes() -> ApiRoutes {
         .merge(whoami::routes())
         .merge(api_keys::routes())
         .merge(audit::routes())
+        .merge(abm::routes())
         .merge(openapi::routes())
 }
 

@@ -31,6 +31,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::whoami::Doc::openapi());
     doc.merge(super::api_keys::Doc::openapi());
     doc.merge(super::audit::Doc::openapi());
+    doc.merge(super::abm::Doc::openapi());
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",
