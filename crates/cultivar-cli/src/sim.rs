@@ -1,0 +1,557 @@
+//! `cultivar sim abm …`: run the ABM simulator, and drive it the way an administrator drives the
+//! ABM web portal (servers, tokens, devices, assignment) plus its test knobs (faults, clock,
+//! sessions, terms).
+//!
+//! The simulator's URL is `--sim-url` (env `CULTIVAR_SIM_URL`), not `--url`: the global `--url`
+//! already names the cultivar server, and clap does not allow one flag twice.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use cultivar_abm_sim::admin_types::{BatchResult, ServerInfo};
+use cultivar_abm_sim::{Fault, Sim, SimAdminClient, SimOptions};
+use serde::Serialize;
+
+use crate::output::Output;
+
+/// Default simulator address (`serve --listen` and `--sim-url`).
+const DEFAULT_SIM_URL: &str = "http://127.0.0.1:8421";
+
+#[derive(Args, Debug)]
+pub struct SimArgs {
+    /// Base URL of the running simulator, for every verb but `serve`.
+    #[arg(long, global = true, env = "CULTIVAR_SIM_URL", default_value = DEFAULT_SIM_URL)]
+    pub sim_url: String,
+    #[command(subcommand)]
+    pub command: SimCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SimCommand {
+    /// Apple Business Manager (Device Assignment API) simulator.
+    #[command(subcommand)]
+    Abm(AbmCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AbmCommand {
+    /// Run the simulator until interrupted.
+    Serve(ServeArgs),
+    /// Register an MDM server with a PEM certificate and download its first token.
+    RegisterServer(RegisterArgs),
+    /// Download a new token for a server (the previous one stops working).
+    DownloadToken(TokenArgs),
+    /// Add devices to the organisation (they go to the default server, if one is set).
+    AddDevices(AddDevicesArgs),
+    /// Make new devices go to this server (existing devices are not moved).
+    SetDefaultServer { server_uuid: String },
+    /// Assign serials to a server, from a list or a CSV file (one serial a row).
+    Assign(AssignArgs),
+    /// Release serials from their server.
+    Release(SerialsArg),
+    /// Move serials to another server.
+    Move(MoveArgs),
+    /// Queue a fault for an Apple endpoint.
+    Fault(FaultArgs),
+    /// Forget every auth session (clients must call /session again).
+    InvalidateSessions,
+    /// Make a server's current token stop working.
+    ExpireToken { server_uuid: String },
+    /// `true`: every API call answers 403 T_C_NOT_SIGNED until set back to `false`.
+    TermsNotSigned {
+        #[arg(action = clap::ArgAction::Set)]
+        value: bool,
+    },
+    /// Move the simulator's clock forward.
+    AdvanceClock {
+        #[arg(long)]
+        seconds: u64,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port (printed on stdout).
+    #[arg(long, default_value = "127.0.0.1:8421")]
+    pub listen: SocketAddr,
+    /// Devices to create at start (unassigned unless the state file has a default server).
+    #[arg(long, default_value_t = 0)]
+    pub devices: u32,
+    /// Seed for serials and UUIDs.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Load state from this file if present; save it after changes and at shutdown.
+    #[arg(long, value_name = "FILE")]
+    pub state_file: Option<PathBuf>,
+    /// Auth session lifetime in simulated seconds.
+    #[arg(long, default_value_t = 1800)]
+    pub session_ttl: u64,
+    /// Hand out a new X-ADM-Auth-Session every N API calls of a session.
+    #[arg(long, value_name = "N")]
+    pub rotate_session_every: Option<u32>,
+}
+
+#[derive(Args, Debug)]
+pub struct RegisterArgs {
+    #[arg(long)]
+    pub name: String,
+    /// PEM certificate to encrypt tokens to.
+    #[arg(long, value_name = "PEM")]
+    pub cert: PathBuf,
+    /// Where to write the token (.p7m).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    #[arg(long, value_name = "N")]
+    pub valid_days: Option<u32>,
+}
+
+#[derive(Args, Debug)]
+pub struct TokenArgs {
+    #[arg(long = "server", value_name = "UUID")]
+    pub server_uuid: String,
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    #[arg(long, value_name = "N")]
+    pub valid_days: Option<u32>,
+}
+
+#[derive(Args, Debug)]
+pub struct AddDevicesArgs {
+    #[arg(long)]
+    pub count: u32,
+    /// iOS, iPadOS, macOS, tvOS, visionOS or mix.
+    #[arg(long, default_value = "mix")]
+    pub os: String,
+}
+
+#[derive(Args, Debug)]
+pub struct SerialsArg {
+    /// Comma-separated serials.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub serials: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+#[command(group = clap::ArgGroup::new("source").required(true).args(["serials", "csv"]))]
+pub struct AssignArgs {
+    #[arg(long = "server", value_name = "UUID")]
+    pub server_uuid: String,
+    #[arg(long, value_delimiter = ',')]
+    pub serials: Vec<String>,
+    /// CSV file: one serial a row, header optional.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct MoveArgs {
+    #[command(flatten)]
+    pub serials: SerialsArg,
+    #[arg(long, value_name = "UUID")]
+    pub to: String,
+}
+
+#[derive(Args, Debug)]
+pub struct FaultArgs {
+    /// Apple path such as /devices/sync, or * for every endpoint.
+    #[arg(long)]
+    pub endpoint: String,
+    #[arg(long)]
+    pub status: Option<u16>,
+    /// Error code for the body (e.g. EXPIRED_CURSOR); defaults to Apple's for the status.
+    #[arg(long)]
+    pub code: Option<String>,
+    /// Retry-After in seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub retry_after: Option<u64>,
+    #[arg(long, default_value_t = 1)]
+    pub count: u32,
+    #[arg(long, value_name = "MS")]
+    pub latency_ms: Option<u64>,
+}
+
+pub async fn run(args: SimArgs, json: bool) -> anyhow::Result<()> {
+    let out = Output::new(json);
+    let SimCommand::Abm(command) = args.command;
+    let c = SimAdminClient::new(&args.sim_url);
+    let at = || format!("ABM simulator at {}", args.sim_url);
+    match command {
+        AbmCommand::Serve(a) => serve(a, out).await,
+        AbmCommand::RegisterServer(a) => register(&c, a, out).await.with_context(at),
+        AbmCommand::DownloadToken(a) => download(&c, a, out).await.with_context(at),
+        AbmCommand::AddDevices(a) => add_devices(&c, a, out).await.with_context(at),
+        AbmCommand::SetDefaultServer { server_uuid } => {
+            set_default(&c, &server_uuid, out).await.with_context(at)
+        }
+        AbmCommand::Assign(a) => assign(&c, a, out).await.with_context(at),
+        AbmCommand::Release(a) => release(&c, a, out).await.with_context(at),
+        AbmCommand::Move(a) => move_serials(&c, a, out).await.with_context(at),
+        AbmCommand::Fault(a) => fault(&c, a, out).await.with_context(at),
+        AbmCommand::InvalidateSessions => invalidate(&c, out).await.with_context(at),
+        AbmCommand::ExpireToken { server_uuid } => {
+            expire(&c, &server_uuid, out).await.with_context(at)
+        }
+        AbmCommand::TermsNotSigned { value } => terms(&c, value, out).await.with_context(at),
+        AbmCommand::AdvanceClock { seconds } => advance(&c, seconds, out).await.with_context(at),
+    }
+}
+
+async fn serve(args: ServeArgs, out: Output) -> anyhow::Result<()> {
+    let sim = Sim::new(SimOptions {
+        seed: args.seed,
+        devices: args.devices,
+        state_file: args.state_file,
+        sessions: cultivar_abm_sim::SessionConfig {
+            ttl_secs: args.session_ttl.max(1),
+            rotate_every: args.rotate_session_every,
+            ..Default::default()
+        },
+        ..SimOptions::default()
+    })?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listen on {}", args.listen))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    out.print(&serde_json::json!({ "listening": url }), || {
+        format!("cultivar ABM simulator listening on {url}")
+    })?;
+    cultivar_abm_sim::serve(sim, listener, shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C, or SIGTERM on Unix.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+#[derive(Serialize)]
+struct TokenWritten<'a> {
+    #[serde(flatten)]
+    server: &'a ServerInfo,
+    token_file: String,
+}
+
+async fn write_token(
+    client: &SimAdminClient,
+    server: &ServerInfo,
+    out_path: &PathBuf,
+    valid_days: Option<u32>,
+    out: Output,
+) -> anyhow::Result<()> {
+    let token = client
+        .download_token(&server.server_uuid, valid_days, None)
+        .await?;
+    std::fs::write(out_path, &token.bytes)
+        .with_context(|| format!("out: cannot write {}", out_path.display()))?;
+    // The expiry is the new token's, so list the server again after the download.
+    let fresh = client
+        .servers()
+        .await?
+        .into_iter()
+        .find(|s| s.server_uuid == server.server_uuid)
+        .unwrap_or_else(|| server.clone());
+    let written = TokenWritten {
+        server: &fresh,
+        token_file: out_path.display().to_string(),
+    };
+    out.print(&written, || {
+        format!(
+            "{}\ntoken written to {} (expires {})",
+            fresh.server_uuid,
+            written.token_file,
+            fresh.token_expiry.as_deref().unwrap_or("?")
+        )
+    })
+}
+
+async fn register(c: &SimAdminClient, a: RegisterArgs, out: Output) -> anyhow::Result<()> {
+    let pem = std::fs::read_to_string(&a.cert)
+        .with_context(|| format!("cert: cannot read {}", a.cert.display()))?;
+    let server = c.register_server(&a.name, &pem).await?;
+    write_token(c, &server, &a.out, a.valid_days, out).await
+}
+
+async fn download(c: &SimAdminClient, a: TokenArgs, out: Output) -> anyhow::Result<()> {
+    let server = c
+        .servers()
+        .await?
+        .into_iter()
+        .find(|s| s.server_uuid == a.server_uuid)
+        .with_context(|| format!("server: no MDM server {}", a.server_uuid))?;
+    write_token(c, &server, &a.out, a.valid_days, out).await
+}
+
+async fn add_devices(c: &SimAdminClient, a: AddDevicesArgs, out: Output) -> anyhow::Result<()> {
+    let added = c.add_devices(a.count, Some(&a.os)).await?;
+    out.print(&added, || added.serials.join("\n"))
+}
+
+async fn set_default(c: &SimAdminClient, uuid: &str, out: Output) -> anyhow::Result<()> {
+    let set = c.set_default_server(Some(uuid)).await?;
+    out.print(&set, || format!("default server: {uuid}"))
+}
+
+async fn assign(c: &SimAdminClient, a: AssignArgs, out: Output) -> anyhow::Result<()> {
+    let result = match &a.csv {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("csv: cannot read {}", path.display()))?;
+            c.assign_csv(&a.server_uuid, &text).await?
+        }
+        None => c.assign(&a.server_uuid, &a.serials).await?,
+    };
+    print_batch(&result, "assigned", out)
+}
+
+async fn release(c: &SimAdminClient, a: SerialsArg, out: Output) -> anyhow::Result<()> {
+    print_batch(&c.release(&a.serials).await?, "released", out)
+}
+
+async fn move_serials(c: &SimAdminClient, a: MoveArgs, out: Output) -> anyhow::Result<()> {
+    print_batch(
+        &c.move_devices(&a.serials.serials, &a.to).await?,
+        "moved",
+        out,
+    )
+}
+
+async fn fault(c: &SimAdminClient, a: FaultArgs, out: Output) -> anyhow::Result<()> {
+    let fault = Fault {
+        endpoint: a.endpoint,
+        status: a.status,
+        code: a.code,
+        retry_after: a.retry_after,
+        count: a.count,
+        latency_ms: a.latency_ms,
+    };
+    let queued = c.add_fault(&fault).await?;
+    out.print(&queued, || format!("{} fault(s) queued", queued.len()))
+}
+
+async fn invalidate(c: &SimAdminClient, out: Output) -> anyhow::Result<()> {
+    let r = c.invalidate_sessions().await?;
+    out.print(&r, || format!("{} session(s) invalidated", r.removed))
+}
+
+async fn expire(c: &SimAdminClient, uuid: &str, out: Output) -> anyhow::Result<()> {
+    let s = c.expire_token(uuid).await?;
+    out.print(&s, || format!("token of {} expired", s.server_uuid))
+}
+
+async fn terms(c: &SimAdminClient, not_signed: bool, out: Output) -> anyhow::Result<()> {
+    let org = c.set_terms_signed(!not_signed).await?;
+    out.print(&org, || format!("terms signed: {}", org.terms_signed))
+}
+
+async fn advance(c: &SimAdminClient, seconds: u64, out: Output) -> anyhow::Result<()> {
+    let clock = c.advance_clock(seconds).await?;
+    out.print(&clock, || format!("simulator time: {}", clock.now))
+}
+
+fn print_batch(result: &BatchResult, verb: &str, out: Output) -> anyhow::Result<()> {
+    out.print(result, || {
+        let mut lines = vec![format!(
+            "{verb} {}, unchanged {}, refused {}",
+            result.applied.len(),
+            result.unchanged.len(),
+            result.errors.len()
+        )];
+        lines.extend(result.errors.iter().map(|e| match e.row {
+            Some(row) => format!("row {row}: {}: {}", e.value, e.error),
+            None => format!("{}: {}", e.value, e.error),
+        }));
+        lines.join("\n")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use cultivar_abm_proto::ServerToken;
+    use cultivar_abm_sim::admin_types::DeviceQuery;
+
+    #[derive(Parser)]
+    struct TestCli {
+        #[command(subcommand)]
+        command: TestCommand,
+    }
+
+    #[derive(Subcommand)]
+    enum TestCommand {
+        Sim(SimArgs),
+    }
+
+    fn parse(args: &[&str]) -> Result<SimArgs, clap::Error> {
+        let all = ["cultivar", "sim", "abm"].iter().chain(args);
+        TestCli::try_parse_from(all).map(|c| match c.command {
+            TestCommand::Sim(a) => a,
+        })
+    }
+
+    async fn cli(url: &str, args: &[&str]) {
+        let mut full: Vec<&str> = args.to_vec();
+        full.extend(["--sim-url", url]);
+        let parsed = parse(&full).expect("parse");
+        run(parsed, true).await.expect("run");
+    }
+
+    async fn start() -> (String, tokio::sync::oneshot::Sender<()>) {
+        let sim = Sim::new(SimOptions::default()).expect("sim");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(cultivar_abm_sim::serve(sim, listener, async {
+            let _ = rx.await;
+        }));
+        (url, tx)
+    }
+
+    fn token(path: &std::path::Path, kp: &cultivar_crypto::KeyPair) -> ServerToken {
+        let bytes = std::fs::read(path).expect("token file");
+        let key = kp.private_key_pem.as_bytes();
+        let plain =
+            cultivar_crypto::decrypt_server_token(&bytes, key, kp.certificate_pem.as_bytes())
+                .expect("decrypts with the registered key");
+        ServerToken::from_plaintext(&plain).expect("token")
+    }
+
+    #[tokio::test]
+    async fn verbs_drive_a_running_simulator() {
+        let (url, _stop) = start().await;
+        let admin = SimAdminClient::new(&url);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let kp = cultivar_crypto::generate_token_keypair("cli-test").expect("keypair");
+        let (cert, t1, t2) = (
+            dir.path().join("c.pem"),
+            dir.path().join("1.p7m"),
+            dir.path().join("2.p7m"),
+        );
+        std::fs::write(&cert, &kp.certificate_pem).expect("write");
+        let p = |p: &std::path::PathBuf| p.to_str().expect("utf8").to_string();
+        cli(
+            &url,
+            &[
+                "register-server",
+                "--name",
+                "Main",
+                "--cert",
+                &p(&cert),
+                "--out",
+                &p(&t1),
+            ],
+        )
+        .await;
+        let first = token(&t1, &kp);
+        let uuid = admin.servers().await.expect("servers")[0]
+            .server_uuid
+            .clone();
+
+        cli(&url, &["add-devices", "--count", "3", "--os", "iOS"]).await;
+        let all = admin
+            .devices(&DeviceQuery::default())
+            .await
+            .expect("devices")
+            .devices;
+        let csv = dir.path().join("serials.csv");
+        let rows: Vec<&str> = all.iter().map(|d| d.serial_number.as_str()).collect();
+        std::fs::write(&csv, format!("serial\n{}\nbad row\n", rows.join("\n"))).expect("write");
+        cli(&url, &["assign", "--server", &uuid, "--csv", &p(&csv)]).await;
+        cli(&url, &["release", "--serials", rows[0]]).await;
+        let on_server = DeviceQuery {
+            server: Some(uuid.clone()),
+            ..DeviceQuery::default()
+        };
+        assert_eq!(
+            admin
+                .devices(&on_server)
+                .await
+                .expect("devices")
+                .devices
+                .len(),
+            2
+        );
+
+        cli(&url, &["set-default-server", &uuid]).await;
+        cli(&url, &["terms-not-signed", "true"]).await;
+        cli(
+            &url,
+            &[
+                "fault",
+                "--endpoint",
+                "/devices/sync",
+                "--status",
+                "429",
+                "--retry-after",
+                "5",
+                "--count",
+                "2",
+            ],
+        )
+        .await;
+        cli(&url, &["advance-clock", "--seconds", "60"]).await;
+        cli(
+            &url,
+            &[
+                "download-token",
+                "--server",
+                &uuid,
+                "--out",
+                &p(&t2),
+                "--valid-days",
+                "30",
+            ],
+        )
+        .await;
+        cli(&url, &["expire-token", &uuid]).await;
+        cli(&url, &["invalidate-sessions"]).await;
+
+        assert!(!admin.org().await.expect("org").terms_signed);
+        let faults = admin.faults().await.expect("faults");
+        assert_eq!((faults[0].count, faults[0].retry_after), (2, Some(5)));
+        assert_eq!(admin.clock().await.expect("clock").offset_seconds, 60);
+        let server = &admin.servers().await.expect("servers")[0];
+        assert!(server.is_default && server.token_expired);
+        let second = token(&t2, &kp);
+        assert_eq!(second.consumer_key, first.consumer_key);
+        assert_ne!(second.access_token, first.access_token);
+    }
+
+    #[test]
+    fn arguments_are_checked() {
+        assert!(
+            parse(&["assign", "--server", "X"]).is_err(),
+            "serials or csv required"
+        );
+        assert!(parse(&["terms-not-signed", "maybe"]).is_err());
+        let a = parse(&["release", "--serials", "A1,B2"]).expect("parse");
+        assert_eq!(a.sim_url, DEFAULT_SIM_URL);
+        match a.command {
+            SimCommand::Abm(AbmCommand::Release(r)) => assert_eq!(r.serials, vec!["A1", "B2"]),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+}
