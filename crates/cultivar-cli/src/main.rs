@@ -7,9 +7,11 @@
 //! every command honours `--json` the same way.
 #![forbid(unsafe_code)]
 
+mod abm;
 mod admin;
 mod output;
 mod serve;
+mod sim;
 
 use std::process::ExitCode;
 
@@ -56,15 +58,28 @@ enum Command {
     /// Offline operations on a data directory or database.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// Simulators (`sim abm`: Apple Business Manager).
+    Sim(sim::SimArgs),
+    /// Apple Business Manager: server entries and tokens (over the admin API).
+    #[command(subcommand)]
+    Abm(abm::AbmCommand),
 }
 
 async fn dispatch(command: Command, global: &GlobalOpts, out: &Output) -> anyhow::Result<()> {
-    // `global.url`/`api_key` are for the REST commands that other modules add.
-    let _ = global;
     match command {
         Command::Serve(args) => serve::run(args).await,
         Command::Admin(command) => admin::run(command, out).await,
+        Command::Sim(args) => sim::run(args, global.json).await,
+        Command::Abm(command) => abm::run(command, global, out).await,
     }
+}
+
+/// The admin API client for the REST commands (`--url`, `--api-key`).
+pub fn api_client(global: &GlobalOpts) -> anyhow::Result<cultivar_client::AdminClient> {
+    let key = global.api_key.clone().ok_or_else(|| {
+        anyhow::anyhow!("api_key: required for this command; pass --api-key or set CULTIVAR_API_KEY")
+    })?;
+    Ok(cultivar_client::AdminClient::new(&global.url, Some(key)))
 }
 
 fn main() -> ExitCode {
