@@ -52,8 +52,6 @@ pub fn one_line(err: &anyhow::Error) -> String {
 }
 
 /// A left-aligned text table with a header row, for listings in text mode.
-// The REST listing commands (added in their own modules) are its callers.
-#[allow(dead_code)]
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in rows {
