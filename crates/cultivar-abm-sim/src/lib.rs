@@ -14,7 +14,7 @@
 //!
 //! Hand-written on purpose: the seeded identifier generator (`ids`: `rand`'s `StdRng` is not
 //! stable across releases), the one-column CSV reader (`admin::csv_rows`: rows must be reported by
-//! file line, which the `csv` crate obscures) and the small atomic-write helper.
+//! file line, which the `csv` crate obscures).
 #![forbid(unsafe_code)]
 
 mod admin;

@@ -1,5 +1,5 @@
 //! The state file: JSON of the organisation, cursors and clock offset, written atomically (temp
-//! file, fsync, rename) so a crash never leaves a half-written file.
+//! file in the same directory, fsync, rename) so a crash never leaves a half-written file.
 //!
 //! Serialising happens under the state's read lock (API reads go on meanwhile); the file write
 //! happens outside every lock on a blocking thread. A generation number keeps an older snapshot
@@ -108,22 +108,17 @@ impl Saver {
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), SimError> {
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| file_error(path, "is not a file path"))?
-        .to_string_lossy()
-        .into_owned();
-    let tmp = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        file_error(path, format!("cannot save: {e}"))
-    })
+    // The temp file must live in the target's directory for the rename to be atomic.
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let result = tempfile::NamedTempFile::new_in(dir).and_then(|mut tmp| {
+        tmp.write_all(bytes)?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(path).map(|_| ()).map_err(|e| e.error)
+    });
+    result.map_err(|e| file_error(path, format!("cannot save: {e}")))
 }
 
 #[cfg(test)]

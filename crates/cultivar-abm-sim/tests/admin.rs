@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use cultivar_abm_sim::admin_types::DeviceQuery;
+use cultivar_abm_sim::admin_types::{DeviceList, DeviceQuery};
 use cultivar_abm_sim::{ClientError, Fault, SimOptions};
 use reqwest::Method;
 use serde_json::json;
@@ -173,70 +173,58 @@ async fn faults_fire_in_order_with_retry_after_and_count() {
     let h = Harness::start(options()).await;
     let m = register(&h, "A").await;
     let s = session(&h, &m.token).await;
-    let c = post(&h, "/server/devices", &s, json!({})).await.body["cursor"]
-        .as_str()
-        .expect("c")
-        .to_string();
-    h.admin
-        .add_fault(&Fault {
-            retry_after: Some(7),
-            count: 2,
-            ..fault("/devices/sync", 429)
-        })
-        .await
-        .expect("fault");
-    h.admin
-        .add_fault(&Fault {
-            code: Some("EXPIRED_CURSOR".into()),
-            ..fault("/devices/sync", 400)
-        })
-        .await
-        .expect("fault");
-    let queued = h
-        .admin
-        .add_fault(&Fault {
-            latency_ms: Some(5),
-            ..fault("*", 503)
-        })
-        .await
-        .expect("fault");
-    assert_eq!(queued.len(), 3);
+    let c = fetch_cursor(&h, &s).await;
+    let throttled = Fault {
+        retry_after: Some(7),
+        count: 2,
+        ..fault("/devices/sync", 429)
+    };
+    let expired = Fault {
+        code: Some("EXPIRED_CURSOR".into()),
+        ..fault("/devices/sync", 400)
+    };
+    let down = Fault {
+        latency_ms: Some(5),
+        ..fault("*", 503)
+    };
+    for f in [&throttled, &expired] {
+        h.admin.add_fault(f).await.expect("fault");
+    }
+    assert_eq!(h.admin.add_fault(&down).await.expect("fault").len(), 3);
+    let sync = || post(&h, "/devices/sync", &s, json!({"cursor": c}));
     for _ in 0..2 {
-        let r = post(&h, "/devices/sync", &s, json!({"cursor": c})).await;
+        let r = sync().await;
         assert_error(&r, 429, "TOO_MANY_REQUESTS");
         assert_eq!(r.headers["retry-after"], "7");
     }
-    assert_error(
-        &post(&h, "/devices/sync", &s, json!({"cursor": c})).await,
-        400,
-        "EXPIRED_CURSOR",
-    );
-    assert_error(
-        &api(&h, Method::GET, "/account", &s, None).await,
-        503,
-        "SERVICE_UNAVAILABLE",
-    );
-    assert_eq!(
-        post(&h, "/devices/sync", &s, json!({"cursor": c}))
-            .await
-            .status,
-        200
-    );
+    assert_error(&sync().await, 400, "EXPIRED_CURSOR");
+    let account = api(&h, Method::GET, "/account", &s, None).await;
+    assert_error(&account, 503, "SERVICE_UNAVAILABLE");
+    assert_eq!(sync().await.status, 200);
     assert!(h.admin.faults().await.expect("list").is_empty());
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn faults_are_validated_and_can_be_cleared() {
+    let h = Harness::start(options()).await;
     h.admin
         .add_fault(&fault("/session", 429))
         .await
         .expect("fault");
     assert_eq!(h.admin.clear_faults().await.expect("clear").removed, 1);
+    let zero = Fault {
+        count: 0,
+        ..fault("*", 500)
+    };
+    let bad = h.admin.add_fault(&zero).await.expect_err("count 0");
+    assert!(bad.to_string().contains("count"), "{bad}");
     let bad = h
         .admin
-        .add_fault(&Fault {
-            count: 0,
-            ..fault("*", 500)
-        })
+        .add_fault(&fault("devices/sync", 500))
         .await
-        .expect_err("count 0");
-    assert!(bad.to_string().contains("count"), "{bad}");
+        .expect_err("path");
+    assert!(bad.to_string().contains("endpoint"), "{bad}");
     h.stop().await;
 }
 
@@ -268,6 +256,13 @@ async fn unsigned_terms_block_api_calls_but_not_sessions() {
     h.stop().await;
 }
 
+async fn all_devices(h: &Harness) -> DeviceList {
+    h.admin
+        .devices(&DeviceQuery::default())
+        .await
+        .expect("list")
+}
+
 #[tokio::test]
 async fn state_file_round_trip_keeps_org_tokens_and_cursors_but_not_sessions() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -279,57 +274,44 @@ async fn state_file_round_trip_keeps_org_tokens_and_cursors_but_not_sessions() {
     };
     let h = Harness::start(opts()).await;
     let m = register(&h, "A").await;
-    let all = h
-        .admin
-        .devices(&DeviceQuery::default())
-        .await
-        .expect("list")
-        .devices;
+    let first = all_devices(&h).await.devices[0].serial_number.clone();
     h.admin
-        .assign(&m.server_uuid, &[all[0].serial_number.clone()])
+        .assign(&m.server_uuid, &[first])
         .await
         .expect("assign");
     h.admin.advance_clock(3_600).await.expect("clock");
     let s = session(&h, &m.token).await;
-    let c = post(&h, "/server/devices", &s, json!({})).await.body["cursor"]
-        .as_str()
-        .expect("c")
-        .to_string();
-    let before = h
-        .admin
-        .devices(&DeviceQuery::default())
-        .await
-        .expect("list");
+    let c = fetch_cursor(&h, &s).await;
+    let before = all_devices(&h).await;
     let clock = h.admin.clock().await.expect("clock");
     h.stop().await;
     assert!(file.exists());
 
     let h = Harness::start(opts()).await;
-    assert_eq!(
-        h.admin
-            .devices(&DeviceQuery::default())
-            .await
-            .expect("list"),
-        before,
-        "no extra devices on reload"
-    );
-    assert_eq!(
-        h.admin.clock().await.expect("clock").offset_seconds,
-        clock.offset_seconds
-    );
-    assert_error(
-        &api(&h, Method::GET, "/account", &s, None).await,
-        401,
-        "UNAUTHORIZED",
-    );
+    assert_eq!(all_devices(&h).await, before, "no extra devices on reload");
+    let offset = h.admin.clock().await.expect("clock").offset_seconds;
+    assert_eq!(offset, clock.offset_seconds);
+    let stale = api(&h, Method::GET, "/account", &s, None).await;
+    assert_error(&stale, 401, "UNAUTHORIZED");
     let s = session(&h, &m.token).await;
-    assert_eq!(
-        post(&h, "/devices/sync", &s, json!({"cursor": c}))
-            .await
-            .status,
-        200,
-        "cursor survives"
-    );
+    let sync = post(&h, "/devices/sync", &s, json!({"cursor": c})).await;
+    assert_eq!(sync.status, 200, "cursor survives: {}", sync.body);
     assert_eq!(h.admin.servers().await.expect("servers")[0].device_count, 1);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn bad_query_parameters_get_json_errors() {
+    let h = Harness::start(options()).await;
+    let url = format!("{}/_sim/devices?limit=lots", h.base);
+    let resp = h.http.get(url).send().await.expect("send");
+    assert_eq!(resp.status().as_u16(), 400);
+    let body: serde_json::Value = resp.json().await.expect("json");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("query:")),
+        "{body}"
+    );
     h.stop().await;
 }

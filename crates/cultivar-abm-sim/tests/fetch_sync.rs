@@ -84,20 +84,19 @@ fn ops(page: &Value) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// Moves the sim clock a minute on; returns the new time as Apple formats it.
+async fn tick(h: &Harness) -> String {
+    h.admin.advance_clock(60).await.expect("clock").now
+}
+
 #[tokio::test]
 async fn sync_reports_assign_modify_release_and_move_with_op_dates() {
     let h = Harness::start(options()).await;
     let (a, sa, _) = with_devices(&h, "A", 2).await;
     let b = register(&h, "B").await;
     let sb = session(&h, &b.token).await;
-    let ca = post(&h, "/server/devices", &sa, json!({})).await.body["cursor"]
-        .as_str()
-        .expect("c")
-        .to_string();
-    let cb = post(&h, "/server/devices", &sb, json!({})).await.body["cursor"]
-        .as_str()
-        .expect("c")
-        .to_string();
+    let ca = fetch_cursor(&h, &sa).await;
+    let cb = fetch_cursor(&h, &sb).await;
 
     h.admin.set_default_server(None).await.expect("no default");
     let x = h
@@ -107,35 +106,30 @@ async fn sync_reports_assign_modify_release_and_move_with_op_dates() {
         .expect("add")
         .serials
         .remove(0);
-    let t0 = h.admin.advance_clock(60).await.expect("clock").now;
-    h.admin
-        .assign(&a.server_uuid, std::slice::from_ref(&x))
-        .await
-        .expect("assign");
-    let t1 = h.admin.advance_clock(60).await.expect("clock").now;
+    let one = std::slice::from_ref(&x);
+    let t0 = tick(&h).await;
+    h.admin.assign(&a.server_uuid, one).await.expect("assign");
+    let t1 = tick(&h).await;
     let patch = DevicePatch {
         asset_tag: Some("TAG-1".into()),
         ..DevicePatch::default()
     };
     h.admin.modify_device(&x, &patch).await.expect("modify");
-    let t2 = h.admin.advance_clock(60).await.expect("clock").now;
+    let t2 = tick(&h).await;
     let moved = h
         .admin
-        .move_devices(std::slice::from_ref(&x), &b.server_uuid)
+        .move_devices(one, &b.server_uuid)
         .await
         .expect("move");
-    assert_eq!(moved.applied, vec![x.clone()]);
-    let t3 = h.admin.advance_clock(60).await.expect("clock").now;
-    h.admin
-        .release(std::slice::from_ref(&x))
-        .await
-        .expect("release");
+    assert_eq!(moved.applied, one);
+    let t3 = tick(&h).await;
+    h.admin.release(one).await.expect("release");
 
     let page_a = post(&h, "/devices/sync", &sa, json!({"cursor": ca})).await;
     assert_eq!(
         ops(&page_a.body),
         vec![
-            (x.clone(), "added".into(), t0.clone()),
+            (x.clone(), "added".into(), t0),
             (x.clone(), "modified".into(), t1),
             (x.clone(), "deleted".into(), t2.clone()),
         ]
@@ -160,10 +154,7 @@ async fn sync_reports_assign_modify_release_and_move_with_op_dates() {
 async fn sync_pages_follow_the_event_log() {
     let h = Harness::start(options()).await;
     let (_, s, _) = with_devices(&h, "A", 3).await;
-    let c = post(&h, "/server/devices", &s, json!({})).await.body["cursor"]
-        .as_str()
-        .expect("c")
-        .to_string();
+    let c = fetch_cursor(&h, &s).await;
     let more = h.admin.add_devices(5, None).await.expect("add").serials;
     let p1 = post(&h, "/devices/sync", &s, json!({"cursor": c, "limit": 3})).await;
     assert_eq!(
@@ -209,10 +200,7 @@ async fn cursor_required_invalid_foreign_and_expired() {
         400,
         "INVALID_CURSOR",
     );
-    let c = post(&h, "/server/devices", &s, json!({})).await.body["cursor"]
-        .as_str()
-        .expect("c")
-        .to_string();
+    let c = fetch_cursor(&h, &s).await;
     assert_error(
         &post(&h, "/devices/sync", &sb, json!({"cursor": c})).await,
         400,
@@ -305,53 +293,42 @@ async fn fetch_and_sync_need_a_product_user_agent() {
     h.stop().await;
 }
 
-#[tokio::test]
-async fn details_and_disown_answer_not_accessible_for_other_servers() {
-    let h = Harness::start(options()).await;
-    let (_, s, mine) = with_devices(&h, "A", 2).await;
-    let b = register(&h, "B").await;
+/// Two devices on server A (with a session), one on server B.
+async fn two_servers(h: &Harness) -> (String, Vec<String>, String) {
+    let (_, s, mine) = with_devices(h, "A", 2).await;
+    let b = register(h, "B").await;
     h.admin
         .set_default_server(Some(&b.server_uuid))
         .await
         .expect("default");
-    let theirs = h
-        .admin
-        .add_devices(1, Some("macOS"))
-        .await
-        .expect("add")
-        .serials
-        .remove(0);
-    let c = post(&h, "/server/devices", &s, json!({})).await.body["cursor"]
-        .as_str()
-        .expect("c")
-        .to_string();
+    let theirs = h.admin.add_devices(1, Some("macOS")).await.expect("add");
+    (s, mine, theirs.serials[0].clone())
+}
 
-    let r = post(
-        &h,
-        "/devices",
-        &s,
-        json!({"devices": [mine[0], theirs, "NOSUCHSERIAL"]}),
-    )
-    .await;
+#[tokio::test]
+async fn details_answer_not_accessible_for_other_servers() {
+    let h = Harness::start(options()).await;
+    let (s, mine, theirs) = two_servers(&h).await;
+    let body = json!({"devices": [mine[0], theirs, "NOSUCHSERIAL"]});
+    let r = post(&h, "/devices", &s, body).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.body["devices"][&mine[0]]["response_status"], "SUCCESS");
+    let status = |serial: &str| r.body["devices"][serial]["response_status"].clone();
+    assert_eq!(status(&mine[0]), "SUCCESS");
     assert!(r.body["devices"][&mine[0]]["model"]
         .as_str()
         .is_some_and(|m| !m.is_empty()));
-    assert_eq!(
-        r.body["devices"][&theirs]["response_status"],
-        "NOT_ACCESSIBLE"
-    );
-    assert_eq!(
-        r.body["devices"]["NOSUCHSERIAL"]["response_status"],
-        "NOT_ACCESSIBLE"
-    );
-    assert_error(
-        &post(&h, "/devices", &s, json!({"devices": []})).await,
-        400,
-        "DEVICE_ID_REQUIRED",
-    );
+    assert_eq!(status(&theirs), "NOT_ACCESSIBLE");
+    assert_eq!(status("NOSUCHSERIAL"), "NOT_ACCESSIBLE");
+    let empty = post(&h, "/devices", &s, json!({"devices": []})).await;
+    assert_error(&empty, 400, "DEVICE_ID_REQUIRED");
+    h.stop().await;
+}
 
+#[tokio::test]
+async fn disown_removes_own_devices_for_good() {
+    let h = Harness::start(options()).await;
+    let (s, mine, theirs) = two_servers(&h).await;
+    let c = fetch_cursor(&h, &s).await;
     let d = post(
         &h,
         "/devices/disown",
@@ -359,26 +336,17 @@ async fn details_and_disown_answer_not_accessible_for_other_servers() {
         json!({"devices": [mine[1], theirs]}),
     )
     .await;
-    assert_eq!(
-        d.body["devices"],
-        json!({ mine[1].clone(): "SUCCESS", theirs.clone(): "NOT_ACCESSIBLE" })
-    );
+    let expected = json!({ mine[1].clone(): "SUCCESS", theirs.clone(): "NOT_ACCESSIBLE" });
+    assert_eq!(d.body["devices"], expected);
     let sync = post(&h, "/devices/sync", &s, json!({"cursor": c})).await;
-    assert_eq!(
-        ops(&sync.body)
-            .iter()
-            .map(|o| (o.0.clone(), o.1.clone()))
-            .collect::<Vec<_>>(),
-        vec![(mine[1].clone(), "deleted".to_string())]
-    );
+    let got: Vec<(String, String)> = ops(&sync.body).into_iter().map(|o| (o.0, o.1)).collect();
+    assert_eq!(got, vec![(mine[1].clone(), "deleted".to_string())]);
     let left = h
         .admin
         .devices(&DeviceQuery::default())
         .await
         .expect("devices");
-    assert!(
-        left.devices.iter().all(|d| d.serial_number != mine[1]),
-        "disowned devices leave the org"
-    );
+    let gone = left.devices.iter().all(|d| d.serial_number != mine[1]);
+    assert!(gone, "disowned devices leave the org");
     h.stop().await;
 }

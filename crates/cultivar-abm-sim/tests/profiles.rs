@@ -147,92 +147,61 @@ async fn define_with_devices_then_get() {
     h.stop().await;
 }
 
+async fn assign(h: &Harness, method: Method, s: &str, uuid: &str, serials: &[&String]) -> Reply {
+    let body = json!({"profile_uuid": uuid, "devices": serials});
+    api(h, method, "/profile/devices", s, Some(body)).await
+}
+
 #[tokio::test]
-async fn assign_with_put_or_post_and_remove_with_delete() {
+async fn assign_with_put_or_post_marks_devices_and_emits_modified() {
     let h = Harness::start(options()).await;
     let (s, mine, theirs) = setup(&h).await;
-    let c = post(&h, "/server/devices", &s, json!({})).await.body["cursor"]
-        .as_str()
-        .expect("c")
-        .to_string();
-    let uuid = post(&h, "/profile", &s, profile()).await.body["profile_uuid"]
-        .as_str()
-        .expect("uuid")
-        .to_string();
+    let c = fetch_cursor(&h, &s).await;
+    let uuid = field(&post(&h, "/profile", &s, profile()).await, "profile_uuid");
 
-    let put = api(
-        &h,
-        Method::PUT,
-        "/profile/devices",
-        &s,
-        Some(json!({"profile_uuid": uuid, "devices": [mine[0], theirs]})),
-    )
-    .await;
+    let put = assign(&h, Method::PUT, &s, &uuid, &[&mine[0], &theirs]).await;
     assert_eq!(put.status, 200, "{}", put.body);
-    assert_eq!(
-        put.body["devices"],
-        json!({ mine[0].clone(): "SUCCESS", theirs.clone(): "NOT_ACCESSIBLE" })
-    );
+    let expected = json!({ mine[0].clone(): "SUCCESS", theirs.clone(): "NOT_ACCESSIBLE" });
+    assert_eq!(put.body["devices"], expected);
     assert_eq!(put.body["profile_uuid"], uuid.as_str());
-    let post_r = post(
-        &h,
-        "/profile/devices",
-        &s,
-        json!({"profile_uuid": uuid, "devices": [mine[1]]}),
-    )
-    .await;
+    let post_r = assign(&h, Method::POST, &s, &uuid, &[&mine[1]]).await;
     assert_eq!(post_r.body["devices"][&mine[1]], "SUCCESS");
 
     let d = post(&h, "/devices", &s, json!({"devices": [mine[0]]})).await;
     let rec = &d.body["devices"][&mine[0]];
-    assert_eq!(
-        (rec["profile_uuid"].as_str(), rec["profile_status"].as_str()),
-        (Some(uuid.as_str()), Some("assigned"))
-    );
+    let got = (rec["profile_uuid"].as_str(), rec["profile_status"].as_str());
+    assert_eq!(got, (Some(uuid.as_str()), Some("assigned")));
     assert!(rec["profile_assign_time"].as_str().is_some());
 
     let sync = post(&h, "/devices/sync", &s, json!({"cursor": c})).await;
-    let kinds: Vec<&str> = sync.body["devices"]
-        .as_array()
-        .expect("d")
+    let records = sync.body["devices"].as_array().expect("devices");
+    let kinds: Vec<&str> = records
         .iter()
         .filter_map(|d| d["op_type"].as_str())
         .collect();
     assert_eq!(kinds, vec!["modified", "modified"]);
+    h.stop().await;
+}
 
-    let del = api(
-        &h,
-        Method::DELETE,
-        "/profile/devices",
-        &s,
-        Some(json!({"devices": [mine[0], theirs]})),
-    )
-    .await;
-    assert_eq!(
-        del.body["devices"],
-        json!({ mine[0].clone(): "SUCCESS", theirs.clone(): "NOT_ACCESSIBLE" })
-    );
+#[tokio::test]
+async fn remove_with_delete_and_request_errors() {
+    let h = Harness::start(options()).await;
+    let (s, mine, theirs) = setup(&h).await;
+    let uuid = field(&post(&h, "/profile", &s, profile()).await, "profile_uuid");
+    assign(&h, Method::POST, &s, &uuid, &[&mine[0]]).await;
+    let body = json!({"devices": [mine[0], theirs]});
+    let del = api(&h, Method::DELETE, "/profile/devices", &s, Some(body)).await;
+    let expected = json!({ mine[0].clone(): "SUCCESS", theirs.clone(): "NOT_ACCESSIBLE" });
+    assert_eq!(del.body["devices"], expected);
     let d = post(&h, "/devices", &s, json!({"devices": [mine[0]]})).await;
     assert_eq!(d.body["devices"][&mine[0]]["profile_status"], "removed");
 
-    let unknown = post(
-        &h,
-        "/profile/devices",
-        &s,
-        json!({"profile_uuid": "0000", "devices": [mine[0]]}),
-    )
-    .await;
+    let unknown = assign(&h, Method::POST, &s, "0000", &[&mine[0]]).await;
     assert_error(&unknown, 400, "PROFILE_NOT_FOUND");
-    assert_error(
-        &post(&h, "/profile/devices", &s, json!({"devices": [mine[0]]})).await,
-        400,
-        "PROFILE_UUID_REQUIRED",
-    );
-    assert_error(
-        &post(&h, "/profile/devices", &s, json!({"profile_uuid": uuid})).await,
-        400,
-        "DEVICE_ID_REQUIRED",
-    );
+    let no_uuid = post(&h, "/profile/devices", &s, json!({"devices": [mine[0]]})).await;
+    assert_error(&no_uuid, 400, "PROFILE_UUID_REQUIRED");
+    let no_devices = post(&h, "/profile/devices", &s, json!({"profile_uuid": uuid})).await;
+    assert_error(&no_devices, 400, "DEVICE_ID_REQUIRED");
     h.stop().await;
 }
 

@@ -5,12 +5,13 @@ use super::types::{
     AddDevices, AddedDevices, AssignRequest, BatchResult, DeviceInfo, DeviceList, DeviceQuery,
     MoveRequest, ReleaseRequest, RowError,
 };
-use super::{csv_rows, parse, saved};
+use super::{csv_rows, parse, query, saved};
 use crate::clock::format_ms;
 use crate::error::AdminError;
 use crate::state::{DevicePatch, DeviceRec, OsChoice, Outcome, SimState};
 use crate::Sim;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use std::ops::Bound;
@@ -67,8 +68,9 @@ fn device_info(serial: &str, d: &DeviceRec) -> DeviceInfo {
 
 pub(super) async fn list(
     State(sim): State<Sim>,
-    Query(q): Query<DeviceQuery>,
+    q: Result<Query<DeviceQuery>, QueryRejection>,
 ) -> Result<Json<DeviceList>, AdminError> {
+    let q = query(q)?;
     let limit = q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
     let lower = q.after.clone().map_or(Bound::Unbounded, Bound::Excluded);
     let state = sim.state();

@@ -11,6 +11,7 @@ pub mod types;
 
 use crate::error::AdminError;
 use crate::Sim;
+use axum::extract::rejection::QueryRejection;
 use axum::routing::{get, post, put};
 use axum::Router;
 use serde::de::DeserializeOwned;
@@ -49,6 +50,12 @@ pub(crate) fn routes() -> Router<Sim> {
 /// Parses a JSON body with an error that says what is wrong with it.
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
     serde_json::from_slice(body).map_err(|e| AdminError::bad_request(format!("body: {e}")))
+}
+
+/// A query string's parameters, or a JSON error naming what is wrong with them.
+fn query<T>(q: Result<axum::extract::Query<T>, QueryRejection>) -> Result<T, AdminError> {
+    q.map(|axum::extract::Query(v)| v)
+        .map_err(|e| AdminError::bad_request(format!("query: {}", e.body_text())))
 }
 
 /// Saves the state file after a change.

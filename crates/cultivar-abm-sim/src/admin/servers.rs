@@ -1,13 +1,14 @@
 //! MDM servers: register with a certificate, download tokens, expire them, pick the default.
 
 use super::types::{DefaultServer, RegisterServer, ServerInfo, UpdateCertificate};
-use super::{parse, saved};
+use super::{parse, query, saved};
 use crate::clock::format_ms;
 use crate::error::{AdminError, SimError};
 use crate::ids;
 use crate::state::{SimState, TokenRec};
 use crate::Sim;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -164,8 +165,9 @@ fn token_filename(name: &str, now: i64) -> String {
 pub(super) async fn download_token(
     State(sim): State<Sim>,
     Path(uuid): Path<String>,
-    Query(q): Query<TokenQuery>,
+    q: Result<Query<TokenQuery>, QueryRejection>,
 ) -> Result<Response, AdminError> {
+    let q = query(q)?;
     let valid_days = q.valid_days.unwrap_or(DEFAULT_VALID_DAYS);
     if !(1..=MAX_VALID_DAYS).contains(&valid_days) {
         return Err(AdminError::bad_request(format!(
@@ -211,7 +213,12 @@ pub(super) async fn download_token(
         server.token = Some(rec);
     }
     sim.persist().await?;
-    let disposition = format!("attachment; filename=\"{}\"", token_filename(&name, now));
+    p7m_response(p7m, &token_filename(&name, now))
+}
+
+/// The token as ABM serves it: S/MIME content type and a download file name.
+fn p7m_response(p7m: Vec<u8>, filename: &str) -> Result<Response, AdminError> {
+    let disposition = format!("attachment; filename=\"{filename}\"");
     let disposition =
         HeaderValue::from_str(&disposition).map_err(|e| SimError::Internal(e.to_string()))?;
     Ok((

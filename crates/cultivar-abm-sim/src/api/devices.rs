@@ -8,9 +8,10 @@ use super::{
     authorize, check_user_agent, parse_body, serial_list, Authed, DEFAULT_LIMIT, MAX_LIMIT,
 };
 use crate::clock::format_ms;
-use crate::cursors::{CursorInfo, Phase};
+use crate::cursors::{CursorInfo, CursorTable, Phase};
 use crate::error::ApiError;
 use crate::render;
+use crate::state::Server;
 use crate::Sim;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -38,6 +39,25 @@ fn cursor_of(req: &CursorRequest) -> Option<&str> {
         .filter(|c| !c.is_empty())
 }
 
+/// Where a fetch continues: after which serial, and the event position sync will start from.
+fn fetch_start(
+    cursors: &CursorTable,
+    req: &CursorRequest,
+    server: &Server,
+    now: i64,
+) -> Result<(Option<String>, u64), ApiError> {
+    let Some(c) = cursor_of(req) else {
+        return Ok((None, server.events.len() as u64));
+    };
+    let info = cursors
+        .resolve(c, &server.uuid, now)
+        .map_err(ApiError::bad_request)?;
+    match info.phase {
+        Phase::Fetching { after } => Ok((Some(after), info.event_seq)),
+        Phase::Exhausted => Err(ApiError::bad_request(codes::EXHAUSTED_CURSOR)),
+    }
+}
+
 pub(super) async fn fetch(
     State(sim): State<Sim>,
     headers: HeaderMap,
@@ -55,18 +75,7 @@ pub(super) async fn fetch(
             .get(&auth.server)
             .ok_or_else(ApiError::unauthorized)?;
         let mut cursors = sim.cursors();
-        let (after, event_seq) = match cursor_of(&req) {
-            None => (None, server.events.len() as u64),
-            Some(c) => {
-                let info = cursors
-                    .resolve(c, &auth.server, now)
-                    .map_err(ApiError::bad_request)?;
-                match info.phase {
-                    Phase::Fetching { after } => (Some(after), info.event_seq),
-                    Phase::Exhausted => return Err(ApiError::bad_request(codes::EXHAUSTED_CURSOR)),
-                }
-            }
-        };
+        let (after, event_seq) = fetch_start(&cursors, &req, server, now)?;
         let lower = after.map_or(Bound::Unbounded, Bound::Excluded);
         let mut serials: Vec<&String> = server
             .devices
@@ -90,12 +99,13 @@ pub(super) async fn fetch(
             },
             _ => Phase::Exhausted,
         };
-        let cursor = cursors.issue(CursorInfo {
+        let next = CursorInfo {
             server: auth.server.clone(),
             created_ms: now,
             event_seq,
             phase,
-        });
+        };
+        let cursor = cursors.issue(next);
         DevicePage {
             devices,
             cursor,

@@ -221,3 +221,19 @@ pub fn serials(page: &Value) -> Vec<String> {
         .map(|d| d["serial_number"].as_str().expect("serial").to_string())
         .collect()
 }
+
+/// A string field of a reply body (cursor, profile_uuid, …).
+pub fn field(r: &Reply, key: &str) -> String {
+    r.body[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} in {}", r.body))
+        .to_string()
+}
+
+/// A fetch cursor for a session's server (the start of its sync).
+pub async fn fetch_cursor(h: &Harness, session: &str) -> String {
+    field(
+        &post(h, "/server/devices", session, serde_json::json!({})).await,
+        "cursor",
+    )
+}
