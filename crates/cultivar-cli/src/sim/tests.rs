@@ -1,0 +1,176 @@
+//! Drives the `sim abm` verbs against a simulator running in-process on 127.0.0.1:0.
+
+use super::*;
+use clap::Parser;
+use cultivar_abm_proto::ServerToken;
+use cultivar_abm_sim::admin_types::DeviceQuery;
+
+#[derive(Parser)]
+struct TestCli {
+    #[command(subcommand)]
+    command: TestCommand,
+}
+
+#[derive(Subcommand)]
+enum TestCommand {
+    Sim(SimArgs),
+}
+
+fn parse(args: &[&str]) -> Result<SimArgs, clap::Error> {
+    let all = ["cultivar", "sim", "abm"].iter().chain(args);
+    TestCli::try_parse_from(all).map(|c| match c.command {
+        TestCommand::Sim(a) => a,
+    })
+}
+
+async fn cli(url: &str, args: &[&str]) {
+    let mut full: Vec<&str> = args.to_vec();
+    full.extend(["--sim-url", url]);
+    let parsed = parse(&full).expect("parse");
+    run(parsed, true).await.expect("run");
+}
+
+async fn start() -> (String, tokio::sync::oneshot::Sender<()>) {
+    let sim = Sim::new(SimOptions::default()).expect("sim");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(cultivar_abm_sim::serve(sim, listener, async {
+        let _ = rx.await;
+    }));
+    (url, tx)
+}
+
+fn token(path: &std::path::Path, kp: &cultivar_crypto::KeyPair) -> ServerToken {
+    let bytes = std::fs::read(path).expect("token file");
+    let key = kp.private_key_pem.as_bytes();
+    let plain = cultivar_crypto::decrypt_server_token(&bytes, key, kp.certificate_pem.as_bytes())
+        .expect("decrypts with the registered key");
+    ServerToken::from_plaintext(&plain).expect("token")
+}
+
+fn path(p: &std::path::Path) -> String {
+    p.to_str().expect("utf8").to_string()
+}
+
+#[tokio::test]
+async fn token_verbs_write_files_that_decrypt() {
+    let (url, _stop) = start().await;
+    let admin = SimAdminClient::new(&url);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kp = cultivar_crypto::generate_token_keypair("cli-test").expect("keypair");
+    let (cert, t1, t2) = (
+        dir.path().join("c.pem"),
+        dir.path().join("1.p7m"),
+        dir.path().join("2.p7m"),
+    );
+    std::fs::write(&cert, &kp.certificate_pem).expect("write");
+    let args = [
+        "register-server",
+        "--name",
+        "Main",
+        "--cert",
+        &path(&cert),
+        "--out",
+        &path(&t1),
+    ];
+    cli(&url, &args).await;
+    let first = token(&t1, &kp);
+    let uuid = admin.servers().await.expect("servers")[0]
+        .server_uuid
+        .clone();
+    cli(
+        &url,
+        &[
+            "download-token",
+            "--server",
+            &uuid,
+            "--out",
+            &path(&t2),
+            "--valid-days",
+            "30",
+        ],
+    )
+    .await;
+    let second = token(&t2, &kp);
+    assert_eq!(second.consumer_key, first.consumer_key);
+    assert_ne!(second.access_token, first.access_token);
+    cli(&url, &["expire-token", &uuid]).await;
+    assert!(admin.servers().await.expect("servers")[0].token_expired);
+}
+
+#[tokio::test]
+async fn device_and_knob_verbs_change_the_simulator() {
+    let (url, _stop) = start().await;
+    let admin = SimAdminClient::new(&url);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kp = cultivar_crypto::generate_token_keypair("cli-test").expect("keypair");
+    let uuid = admin
+        .register_server("Main", &kp.certificate_pem)
+        .await
+        .expect("register")
+        .server_uuid;
+    cli(&url, &["add-devices", "--count", "3", "--os", "iOS"]).await;
+    let all = admin
+        .devices(&DeviceQuery::default())
+        .await
+        .expect("devices")
+        .devices;
+    let rows: Vec<&str> = all.iter().map(|d| d.serial_number.as_str()).collect();
+    let csv = dir.path().join("serials.csv");
+    std::fs::write(&csv, format!("serial\n{}\nbad row\n", rows.join("\n"))).expect("write");
+    cli(&url, &["assign", "--server", &uuid, "--csv", &path(&csv)]).await;
+    cli(&url, &["release", "--serials", rows[0]]).await;
+    let on_server = DeviceQuery {
+        server: Some(uuid.clone()),
+        ..DeviceQuery::default()
+    };
+    assert_eq!(
+        admin
+            .devices(&on_server)
+            .await
+            .expect("devices")
+            .devices
+            .len(),
+        2
+    );
+
+    cli(&url, &["set-default-server", &uuid]).await;
+    cli(&url, &["terms-not-signed", "true"]).await;
+    let fault = [
+        "fault",
+        "--endpoint",
+        "/devices/sync",
+        "--status",
+        "429",
+        "--retry-after",
+        "5",
+        "--count",
+        "2",
+    ];
+    cli(&url, &fault).await;
+    cli(&url, &["advance-clock", "--seconds", "60"]).await;
+    cli(&url, &["invalidate-sessions"]).await;
+    assert!(!admin.org().await.expect("org").terms_signed);
+    let faults = admin.faults().await.expect("faults");
+    assert_eq!((faults[0].count, faults[0].retry_after), (2, Some(5)));
+    assert_eq!(admin.clock().await.expect("clock").offset_seconds, 60);
+    assert!(admin.servers().await.expect("servers")[0].is_default);
+}
+
+#[test]
+fn arguments_are_checked() {
+    assert!(
+        parse(&["assign", "--server", "X"]).is_err(),
+        "serials or csv required"
+    );
+    assert!(parse(&["terms-not-signed", "maybe"]).is_err());
+    let a = parse(&["release", "--serials", "A1,B2"]).expect("parse");
+    assert_eq!(a.sim_url, DEFAULT_SIM_URL);
+    match a.command {
+        SimCommand::Abm(AbmCommand::Release(r)) => assert_eq!(r.serials, vec!["A1", "B2"]),
+        other => panic!("parsed as {other:?}"),
+    }
+}
