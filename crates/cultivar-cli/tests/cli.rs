@@ -1,69 +1,10 @@
 //! Runs the built `cultivar` binary: offline admin commands, and `serve` as a child process.
 #![allow(clippy::unwrap_used)]
 
-use std::{path::Path, process::Stdio};
+mod common;
 
-use tokio::{
-    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
-    process::{Child, Command},
-};
-
-fn cultivar(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cultivar"));
-    command.args(args).kill_on_drop(true);
-    // The developer's own settings must not leak into the test.
-    for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("CULTIVAR_")) {
-        command.env_remove(name);
-    }
-    command
-}
-
-struct Run {
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
-
-async fn run(args: &[&str], stdin: &str) -> Run {
-    let mut child = cultivar(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.as_bytes()).await.unwrap();
-    drop(input);
-    let output = child.wait_with_output().await.unwrap();
-    Run {
-        ok: output.status.success(),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
-
-fn dir_arg(dir: &Path) -> String {
-    dir.to_str().unwrap().to_owned()
-}
-
-/// Starts `cultivar serve` on port 0 and reads the bound address from its stdout.
-async fn serve(data_dir: &str) -> (Child, String) {
-    let mut child = cultivar(&["serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    while let Some(line) = lines.next_line().await.unwrap() {
-        if let Some(url) = line.strip_prefix("cultivar listening on ") {
-            return (child, url.to_owned());
-        }
-    }
-    panic!(
-        "serve exited without announcing its address: {:?}",
-        child.wait().await
-    );
-}
+use common::{dir_arg, run, serve};
+use tokio::process::Command;
 
 #[tokio::test]
 async fn created_key_works_against_a_served_instance() {

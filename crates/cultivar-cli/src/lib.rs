@@ -1,2 +1,0 @@
-//! cultivar-cli
-#![forbid(unsafe_code)]
