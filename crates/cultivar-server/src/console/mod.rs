@@ -5,6 +5,7 @@
 //! `page.html` with `chrome: session.chrome("/your/path")`; add its link to [`NAV`] if it is
 //! not there yet, and merge its router in [`router`].
 
+mod abm;
 mod assets;
 mod csrf;
 mod dashboard;
@@ -76,6 +77,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(login::router())
         .merge(dashboard::router())
+        .merge(abm::router())
         // Pages show per-user data: never keep them in shared caches or the back/forward cache.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
