@@ -2,6 +2,7 @@
 //! through `cultivar-testkit` and speaks HTTP to it. Add new areas as modules here.
 #![allow(clippy::unwrap_used)]
 
+mod abm_console;
 mod api_keys;
 mod audit;
 mod console;
