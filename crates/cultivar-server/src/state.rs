@@ -61,6 +61,15 @@ impl AppState {
 
     /// Creates the data directory, resolves the secret key and opens (and migrates) the store.
     pub async fn open(config: Config) -> Result<Self, ServerError> {
+        Self::open_with(config, Arc::new(SystemClock), AbmServiceOptions::default()).await
+    }
+
+    /// [`AppState::open`] with a chosen clock and ABM client options (tests inject both).
+    pub async fn open_with(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        abm_options: AbmServiceOptions,
+    ) -> Result<Self, ServerError> {
         ensure_data_dir(&config.data_dir)?;
         let secrets = Secrets::load(KeySettings {
             value: config.secret_key.as_deref(),
@@ -68,7 +77,13 @@ impl AppState {
             data_dir: &config.data_dir,
         })?;
         let store = open_store(&config).await?;
-        Ok(AppState::new(store, secrets, config))
+        Ok(AppState::with_parts(
+            store,
+            secrets,
+            config,
+            clock,
+            abm_options,
+        ))
     }
 
     /// The current time (one place to swap in a test clock later).

@@ -9,13 +9,36 @@
 //! This is a test harness: setup failures panic with a message, as a failed test should.
 #![forbid(unsafe_code)]
 
+mod sim;
+
+pub use sim::{RecordingSleeper, TestSim};
+
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
+use cultivar_core::{
+    abm::AbmServiceOptions,
+    clock::{Clock, SystemClock},
+};
 use cultivar_server::{AppState, Config};
 use cultivar_store::{testing::TestDatabase, Role, Store};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 /// Which database a test server runs on.
+/// What a test may inject into the server.
+pub struct TestOptions {
+    pub clock: Arc<dyn Clock>,
+    pub abm: AbmServiceOptions,
+}
+
+impl Default for TestOptions {
+    fn default() -> Self {
+        TestOptions {
+            clock: Arc::new(SystemClock),
+            abm: AbmServiceOptions::default(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -50,6 +73,15 @@ impl TestServer {
         backend: Backend,
         adjust: impl FnOnce(&mut Config),
     ) -> Option<TestServer> {
+        Self::start_custom(backend, TestOptions::default(), adjust).await
+    }
+
+    /// Starts a server with an injected clock and ABM client options (e.g. a recording sleeper).
+    pub async fn start_custom(
+        backend: Backend,
+        options: TestOptions,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Option<TestServer> {
         let data_dir = tempfile::tempdir().expect("testkit: creating a temporary data dir");
         let database = match backend {
             Backend::Sqlite => None,
@@ -62,7 +94,7 @@ impl TestServer {
             ..Config::default()
         };
         adjust(&mut config);
-        let state = AppState::open(config)
+        let state = AppState::open_with(config, options.clock, options.abm)
             .await
             .expect("testkit: opening the server state");
         let (admin_key, read_only_key) = create_keys(&*state.store).await;

@@ -85,7 +85,7 @@ impl AbmService {
             Err(staging_err) => match current {
                 Ok(token) => Ok(Decrypted::Current(token)),
                 // Report the renewal keypair's reason: that is the one the admin is working on.
-                Err(_) => Err(CoreError::invalid("token", &staging_err.to_string())),
+                Err(_) => Err(token_error(staging_err)),
             },
         }
     }
@@ -169,6 +169,13 @@ impl AbmService {
             .await?;
         Ok(status)
     }
+}
+
+/// A token that cannot be used, as an input error on the `token` field.
+fn token_error(e: token_pki::TokenError) -> CoreError {
+    let message = e.to_string();
+    let rule = message.strip_prefix("token: ").unwrap_or(&message);
+    CoreError::invalid("token", rule)
 }
 
 fn describe(e: &AbmError) -> String {
