@@ -71,9 +71,17 @@ pub async fn run(command: AbmCommand, global: &GlobalOpts, out: &Output) -> anyh
 
 async fn servers(cmd: ServersCommand, client: &AdminClient, out: &Output) -> anyhow::Result<()> {
     match cmd {
-        ServersCommand::Create { name, out: file, base_url } => {
-            let created = client.abm_create_server(&CreateAbmServer { name, base_url }).await?;
-            let file = file.unwrap_or_else(|| PathBuf::from(format!("cultivar-abm-{}.pem", created.server.id)));
+        ServersCommand::Create {
+            name,
+            out: file,
+            base_url,
+        } => {
+            let created = client
+                .abm_create_server(&CreateAbmServer { name, base_url })
+                .await?;
+            let file = file.unwrap_or_else(|| {
+                PathBuf::from(format!("cultivar-abm-{}.pem", created.server.id))
+            });
             print_certificate(&created, &file, out)
         }
         ServersCommand::List => {
@@ -89,19 +97,27 @@ async fn servers(cmd: ServersCommand, client: &AdminClient, out: &Output) -> any
             match file {
                 Some(path) => {
                     write_file(&path, pem.as_bytes())?;
-                    out.print(&serde_json::json!({ "id": id, "certificate_file": path }), || path.display().to_string())
+                    out.print(
+                        &serde_json::json!({ "id": id, "certificate_file": path }),
+                        || path.display().to_string(),
+                    )
                 }
-                None => out.print(&serde_json::json!({ "id": id, "certificate_pem": pem }), || pem.clone()),
+                None => out.print(
+                    &serde_json::json!({ "id": id, "certificate_pem": pem }),
+                    || pem.clone(),
+                ),
             }
         }
         ServersCommand::UploadToken { id, file, force } => {
-            let bytes = std::fs::read(&file).with_context(|| format!("reading token file {}", file.display()))?;
+            let bytes = std::fs::read(&file)
+                .with_context(|| format!("reading token file {}", file.display()))?;
             let server = client.abm_upload_token(id, bytes, force).await?;
             out.print(&server, || describe(&server))
         }
         ServersCommand::Renew { id, out: file } => {
             let renewal = client.abm_renew(id).await?;
-            let file = file.unwrap_or_else(|| PathBuf::from(format!("cultivar-abm-{id}-renewal.pem")));
+            let file =
+                file.unwrap_or_else(|| PathBuf::from(format!("cultivar-abm-{id}-renewal.pem")));
             print_certificate(&renewal, &file, out)
         }
         ServersCommand::Refresh { id } => {
@@ -110,7 +126,9 @@ async fn servers(cmd: ServersCommand, client: &AdminClient, out: &Output) -> any
         }
         ServersCommand::Delete { id } => {
             client.abm_delete_server(id).await?;
-            out.print(&serde_json::json!({ "deleted": id }), || format!("deleted {id}"))
+            out.print(&serde_json::json!({ "deleted": id }), || {
+                format!("deleted {id}")
+            })
         }
     }
 }
@@ -138,13 +156,32 @@ fn list_table(servers: &[AbmServerView]) -> String {
                 s.id.to_string(),
                 s.name.clone(),
                 s.status.clone(),
-                s.account.as_ref().map(|a| a.org_name.clone()).unwrap_or_default(),
-                s.token.as_ref().map(|t| date(t.expires_at)).unwrap_or_default(),
-                s.token.as_ref().map(|t| t.days_left.to_string()).unwrap_or_default(),
+                s.account
+                    .as_ref()
+                    .map(|a| a.org_name.clone())
+                    .unwrap_or_default(),
+                s.token
+                    .as_ref()
+                    .map(|t| date(t.expires_at))
+                    .unwrap_or_default(),
+                s.token
+                    .as_ref()
+                    .map(|t| t.days_left.to_string())
+                    .unwrap_or_default(),
             ]
         })
         .collect();
-    table(&["ID", "NAME", "STATUS", "ORGANISATION", "EXPIRES", "DAYS LEFT"], &rows)
+    table(
+        &[
+            "ID",
+            "NAME",
+            "STATUS",
+            "ORGANISATION",
+            "EXPIRES",
+            "DAYS LEFT",
+        ],
+        &rows,
+    )
 }
 
 fn describe(s: &AbmServerView) -> String {
@@ -161,11 +198,21 @@ fn describe(s: &AbmServerView) -> String {
     }
     if let Some(a) = &s.account {
         lines.push(format!("organisation:  {}", a.org_name));
-        lines.push(format!("server name:   {} ({})", a.server_name, a.server_uuid));
-        lines.push(format!("token owner:   {}", a.token_owner.as_deref().unwrap_or("-")));
+        lines.push(format!(
+            "server name:   {} ({})",
+            a.server_name, a.server_uuid
+        ));
+        lines.push(format!(
+            "token owner:   {}",
+            a.token_owner.as_deref().unwrap_or("-")
+        ));
     }
     if let Some(t) = &s.token {
-        lines.push(format!("expires:       {} ({} days left)", date(t.expires_at), t.days_left));
+        lines.push(format!(
+            "expires:       {} ({} days left)",
+            date(t.expires_at),
+            t.days_left
+        ));
     }
     if s.renewal_pending {
         lines.push("renewal:       pending (upload the token for the new certificate)".to_string());

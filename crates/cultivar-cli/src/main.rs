@@ -35,14 +35,10 @@ struct Cli {
 /// Options every subcommand accepts.
 #[derive(Args, Debug, Clone)]
 pub struct GlobalOpts {
-    /// Base URL of the cultivar server (admin CLI commands).
-    #[arg(
-        long,
-        global = true,
-        env = "CULTIVAR_URL",
-        default_value = "http://127.0.0.1:8420"
-    )]
-    pub url: String,
+    /// Base URL of the cultivar server (env CULTIVAR_URL, default http://127.0.0.1:8420); for
+    /// `sim` commands, of the simulator (env CULTIVAR_SIM_URL, default http://127.0.0.1:8421).
+    #[arg(long, global = true)]
+    pub url: Option<String>,
     /// Admin API key (cvk_…) for the admin CLI commands.
     #[arg(long, global = true, env = "CULTIVAR_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,
@@ -69,7 +65,7 @@ async fn dispatch(command: Command, global: &GlobalOpts, out: &Output) -> anyhow
     match command {
         Command::Serve(args) => serve::run(args).await,
         Command::Admin(command) => admin::run(command, out).await,
-        Command::Sim(args) => sim::run(args, global.json).await,
+        Command::Sim(args) => sim::run(args, &global.sim_url(), global.json).await,
         Command::Abm(command) => abm::run(command, global, out).await,
     }
 }
@@ -77,9 +73,35 @@ async fn dispatch(command: Command, global: &GlobalOpts, out: &Output) -> anyhow
 /// The admin API client for the REST commands (`--url`, `--api-key`).
 pub fn api_client(global: &GlobalOpts) -> anyhow::Result<cultivar_client::AdminClient> {
     let key = global.api_key.clone().ok_or_else(|| {
-        anyhow::anyhow!("api_key: required for this command; pass --api-key or set CULTIVAR_API_KEY")
+        anyhow::anyhow!(
+            "api_key: required for this command; pass --api-key or set CULTIVAR_API_KEY"
+        )
     })?;
-    Ok(cultivar_client::AdminClient::new(&global.url, Some(key)))
+    Ok(cultivar_client::AdminClient::new(
+        &global.api_url(),
+        Some(key),
+    ))
+}
+
+impl GlobalOpts {
+    /// `--url`, else `$env`, else `default`. The variables are read here rather than by clap
+    /// because one flag serves two kinds of commands with different variables.
+    fn url_or(&self, env: &str, default: &str) -> String {
+        self.url
+            .clone()
+            .or_else(|| std::env::var(env).ok().filter(|v| !v.is_empty()))
+            .unwrap_or_else(|| default.to_string())
+    }
+
+    /// The cultivar server the admin CLI talks to.
+    pub fn api_url(&self) -> String {
+        self.url_or("CULTIVAR_URL", "http://127.0.0.1:8420")
+    }
+
+    /// The ABM simulator the `sim` commands talk to.
+    pub fn sim_url(&self) -> String {
+        self.url_or("CULTIVAR_SIM_URL", sim::DEFAULT_SIM_URL)
+    }
 }
 
 fn main() -> ExitCode {

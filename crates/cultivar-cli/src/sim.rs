@@ -2,8 +2,8 @@
 //! ABM web portal (servers, tokens, devices, assignment) plus its test knobs (faults, clock,
 //! sessions, terms).
 //!
-//! The simulator's URL is `--sim-url` (env `CULTIVAR_SIM_URL`), not `--url`: the global `--url`
-//! already names the cultivar server, and clap does not allow one flag twice.
+//! The simulator's URL is the global `--url` (env `CULTIVAR_SIM_URL`, default
+//! `http://127.0.0.1:8421`); outside `sim` commands `--url` names the cultivar server.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -16,14 +16,11 @@ use serde::Serialize;
 
 use crate::output::Output;
 
-/// Default simulator address (`serve --listen` and `--sim-url`).
-const DEFAULT_SIM_URL: &str = "http://127.0.0.1:8421";
+/// Default simulator address (`serve --listen` and `--url` of the other verbs).
+pub const DEFAULT_SIM_URL: &str = "http://127.0.0.1:8421";
 
 #[derive(Args, Debug)]
 pub struct SimArgs {
-    /// Base URL of the running simulator, for every verb but `serve`.
-    #[arg(long, global = true, env = "CULTIVAR_SIM_URL", default_value = DEFAULT_SIM_URL)]
-    pub sim_url: String,
     #[command(subcommand)]
     pub command: SimCommand,
 }
@@ -172,11 +169,12 @@ pub struct FaultArgs {
     pub latency_ms: Option<u64>,
 }
 
-pub async fn run(args: SimArgs, json: bool) -> anyhow::Result<()> {
+/// Runs a `sim` command; `sim_url` is where the running simulator answers.
+pub async fn run(args: SimArgs, sim_url: &str, json: bool) -> anyhow::Result<()> {
     let out = Output::new(json);
     let SimCommand::Abm(command) = args.command;
-    let c = SimAdminClient::new(&args.sim_url);
-    let at = || format!("ABM simulator at {}", args.sim_url);
+    let c = SimAdminClient::new(sim_url);
+    let at = || format!("ABM simulator at {sim_url}");
     match command {
         AbmCommand::Serve(a) => serve(a, out).await,
         AbmCommand::RegisterServer(a) => register(&c, a, out).await.with_context(at),

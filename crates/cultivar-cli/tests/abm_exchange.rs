@@ -64,7 +64,7 @@ async fn token_exchange_through_the_cli() {
         "sim",
         "abm",
         "register-server",
-        "--sim-url",
+        "--url",
         &sim_url,
         "--name",
         "cultivar-prod",

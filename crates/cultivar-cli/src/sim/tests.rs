@@ -24,10 +24,8 @@ fn parse(args: &[&str]) -> Result<SimArgs, clap::Error> {
 }
 
 async fn cli(url: &str, args: &[&str]) {
-    let mut full: Vec<&str> = args.to_vec();
-    full.extend(["--sim-url", url]);
-    let parsed = parse(&full).expect("parse");
-    run(parsed, true).await.expect("run");
+    let parsed = parse(args).expect("parse");
+    run(parsed, url, true).await.expect("run");
 }
 
 async fn start() -> (String, tokio::sync::oneshot::Sender<()>) {
@@ -168,7 +166,6 @@ fn arguments_are_checked() {
     );
     assert!(parse(&["terms-not-signed", "maybe"]).is_err());
     let a = parse(&["release", "--serials", "A1,B2"]).expect("parse");
-    assert_eq!(a.sim_url, DEFAULT_SIM_URL);
     match a.command {
         SimCommand::Abm(AbmCommand::Release(r)) => assert_eq!(r.serials, vec!["A1", "B2"]),
         other => panic!("parsed as {other:?}"),

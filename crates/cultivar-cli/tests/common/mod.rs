@@ -65,7 +65,6 @@ pub async fn serve(data_dir: &str) -> (Child, String) {
     );
 }
 
-
 /// Starts `cultivar sim abm serve` on port 0 and reads its address from stdout.
 pub async fn sim_serve(extra: &[&str]) -> (Child, String) {
     let mut args = vec!["sim", "abm", "serve", "--listen", "127.0.0.1:0"];
@@ -81,5 +80,8 @@ pub async fn sim_serve(extra: &[&str]) -> (Child, String) {
             return (child, url.to_owned());
         }
     }
-    panic!("the simulator exited without announcing its address: {:?}", child.wait().await);
+    panic!(
+        "the simulator exited without announcing its address: {:?}",
+        child.wait().await
+    );
 }
