@@ -41,7 +41,8 @@ ensure_postgres() {
   "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
     -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
   _PG_STOP=("${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast stop)
-  trap '"${_PG_STOP[@]}" >/dev/null 2>&1 || true' EXIT
+  _PG_DIR=$dir
+  trap '"${_PG_STOP[@]}" >/dev/null 2>&1 || true; rm -rf "$_PG_DIR"' EXIT
   export CULTIVAR_TEST_PG_URL="postgres://postgres@127.0.0.1:$port/postgres"
 }
 
