@@ -12,8 +12,7 @@ use std::{
     time::Duration,
 };
 
-use cultivar_abm_sim::{Sim, SimAdminClient, SimOptions};
-use cultivar_testkit::{Backend, TestServer};
+use cultivar_testkit::{Backend, TestServer, TestSim};
 use fantoccini::{
     actions::{InputSource, MouseActions, PointerAction},
     Client, ClientBuilder, Locator,
@@ -23,7 +22,6 @@ use tokio::{
     io::{AsyncBufReadExt, BufReader},
     net::TcpListener,
     process::{Child, Command},
-    sync::oneshot,
 };
 
 const EMAIL: &str = "browser-admin@example.com";
@@ -137,28 +135,6 @@ async fn connect(port: u16, chromium: &Path, profile: &Path) -> Client {
     panic!("no WebDriver session from chromedriver at {url}: {last_error}");
 }
 
-/// The ABM simulator on 127.0.0.1:0, served until this is dropped.
-struct SimServer {
-    base: String,
-    admin: SimAdminClient,
-    _stop: oneshot::Sender<()>,
-}
-
-async fn start_sim() -> SimServer {
-    let sim = Sim::new(SimOptions::default()).unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(cultivar_abm_sim::serve(sim, listener, async move {
-        let _ = stopped.await;
-    }));
-    SimServer {
-        admin: SimAdminClient::new(&base),
-        base,
-        _stop: stop,
-    }
-}
-
 async fn wait_for(client: &Client, locator: Locator<'_>) -> fantoccini::elements::Element {
     client
         .wait()
@@ -259,11 +235,11 @@ async fn download_public_key(client: &Client) -> String {
 
 /// Steps 1 to 3: download the public key, "upload it in ABM" and "download the token there"
 /// (the simulator's portal API plays Apple Business Manager). Returns the saved `.p7m`.
-async fn steps_in_abm(client: &Client, sim: &SimServer, dir: &Path) -> PathBuf {
+async fn steps_in_abm(client: &Client, sim: &TestSim, dir: &Path) -> PathBuf {
     let pem = download_public_key(client).await;
-    let registered = sim.admin.register_server("Main ABM", &pem).await.unwrap();
+    let registered = sim.admin().register_server("Main ABM", &pem).await.unwrap();
     let token = sim
-        .admin
+        .admin()
         .download_token(&registered.server_uuid, None, None)
         .await
         .unwrap();
@@ -316,7 +292,7 @@ async fn abm_token_exchange_in_a_browser() {
     let Some((chromium, chromedriver)) = chromium() else {
         return;
     };
-    let sim = start_sim().await;
+    let sim = TestSim::start(0).await;
     let server = TestServer::start(Backend::Sqlite).await.unwrap();
     cultivar_core::auth::create_admin_user(&**server.store(), EMAIL, PASSWORD)
         .await
@@ -328,7 +304,7 @@ async fn abm_token_exchange_in_a_browser() {
 
     sign_in(client, &server).await;
     open_abm_settings(client).await;
-    generate_token(client, "Main ABM", &sim.base).await;
+    generate_token(client, "Main ABM", sim.url()).await;
     assert!(text_of(client, ".flash")
         .await
         .contains("ABM server entry created"));
@@ -344,8 +320,8 @@ async fn abm_token_exchange_in_a_browser() {
         Locator::XPath("//p[@class='flash'][starts-with(., 'Token uploaded')]"),
     )
     .await;
-    let org = sim.admin.org().await.unwrap();
-    let abm_side = &sim.admin.servers().await.unwrap()[0];
+    let org = sim.admin().org().await.unwrap();
+    let abm_side = &sim.admin().servers().await.unwrap()[0];
     let expiry = text_of(client, "#abm-expiry").await;
     let expires_on = abm_side.token_expiry.as_deref().unwrap().get(..10).unwrap();
     assert_eq!(

@@ -2,14 +2,14 @@
 
 use reqwest::StatusCode;
 
-use super::{by_id, connected, escape, signed_in, start_sim};
+use super::{by_id, connected, escape, signed_in, TestSim};
 
 #[tokio::test]
 async fn generate_upload_and_see_the_account() {
-    let sim = start_sim().await;
+    let sim = TestSim::start(0).await;
     let console = signed_in().await;
     let (entry, server_uuid) = connected(&console, &sim, "Main <ABM>").await;
-    let org = sim.admin.org().await.unwrap();
+    let org = sim.admin().org().await.unwrap();
     let (status, html) = console.get(&format!("{entry}?done=uploaded")).await;
     assert_eq!(status, StatusCode::OK);
     let view = &console.server.state().abm.list().await.unwrap()[0];
@@ -74,7 +74,7 @@ async fn refused_creation_keeps_the_form_and_names_the_rule() {
 
 #[tokio::test]
 async fn check_now_and_a_renewal_that_keeps_the_token_until_the_new_one_arrives() {
-    let sim = start_sim().await;
+    let sim = TestSim::start(0).await;
     let console = signed_in().await;
     let (entry, server_uuid) = connected(&console, &sim, "Renewing").await;
     let first_key = console.public_key(&entry).await;
@@ -110,12 +110,12 @@ async fn check_now_and_a_renewal_that_keeps_the_token_until_the_new_one_arrives(
     let new_key = console.public_key(&entry).await;
     assert_ne!(new_key, first_key, "step 1 now offers the new key");
 
-    sim.admin
+    sim.admin()
         .update_certificate(&server_uuid, &new_key)
         .await
         .unwrap();
     let token = sim
-        .admin
+        .admin()
         .download_token(&server_uuid, None, None)
         .await
         .unwrap();
@@ -135,7 +135,7 @@ async fn check_now_and_a_renewal_that_keeps_the_token_until_the_new_one_arrives(
 
 #[tokio::test]
 async fn delete_asks_first_then_removes_the_entry() {
-    let sim = start_sim().await;
+    let sim = TestSim::start(0).await;
     let console = signed_in().await;
     let (entry, _) = connected(&console, &sim, "Doomed").await;
     let (status, html) = console.get(&format!("{entry}/delete")).await;

@@ -3,38 +3,14 @@
 mod lifecycle;
 mod uploads;
 
-use cultivar_abm_sim::{Sim, SimAdminClient, SimOptions};
-use cultivar_testkit::{Backend, TestServer};
+use cultivar_testkit::{Backend, TestServer, TestSim};
 use reqwest::{
     multipart::{Form, Part},
     Client, StatusCode,
 };
-use tokio::{net::TcpListener, sync::oneshot};
 
 const EMAIL: &str = "abm-admin@example.com";
 const PASSWORD: &str = "correct horse battery";
-
-/// The simulator, served until this is dropped.
-pub struct SimServer {
-    pub base: String,
-    pub admin: SimAdminClient,
-    _stop: oneshot::Sender<()>,
-}
-
-pub async fn start_sim() -> SimServer {
-    let sim = Sim::new(SimOptions::default()).unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(cultivar_abm_sim::serve(sim, listener, async move {
-        let _ = stopped.await;
-    }));
-    SimServer {
-        admin: SimAdminClient::new(&base),
-        base,
-        _stop: stop,
-    }
-}
 
 /// A signed-in console: the server, the cookie-keeping client and the session's CSRF token.
 pub struct Console {
@@ -166,12 +142,12 @@ impl Console {
 }
 
 /// An entry connected to a simulator MDM server: (entry path, simulator server UUID).
-pub async fn connected(console: &Console, sim: &SimServer, name: &str) -> (String, String) {
-    let entry = console.create(name, &sim.base).await;
+pub async fn connected(console: &Console, sim: &TestSim, name: &str) -> (String, String) {
+    let entry = console.create(name, sim.url()).await;
     let pem = console.public_key(&entry).await;
-    let info = sim.admin.register_server(name, &pem).await.unwrap();
+    let info = sim.admin().register_server(name, &pem).await.unwrap();
     let token = sim
-        .admin
+        .admin()
         .download_token(&info.server_uuid, None, None)
         .await
         .unwrap();
@@ -236,7 +212,7 @@ async fn pages_and_actions_require_a_session() {
 
 #[tokio::test]
 async fn every_post_checks_the_csrf_token() {
-    let sim = start_sim().await;
+    let sim = TestSim::start(0).await;
     let console = signed_in().await;
     let (entry, _) = connected(&console, &sim, "CSRF").await;
     let before = console.get(&entry).await.1;

@@ -3,7 +3,7 @@
 use cultivar_crypto::ContentCipher;
 use reqwest::StatusCode;
 
-use super::{by_id, connected, escape, signed_in, start_sim, Console};
+use super::{by_id, connected, escape, signed_in, Console, TestSim};
 
 /// A well-formed token for `certificate_pem` that expired on 2020-01-01.
 fn expired_token(certificate_pem: &str) -> Vec<u8> {
@@ -27,7 +27,7 @@ async fn consumer_key(console: &Console) -> String {
 
 #[tokio::test]
 async fn bad_uploads_show_the_rule_and_keep_the_token() {
-    let sim = start_sim().await;
+    let sim = TestSim::start(0).await;
     let console = signed_in().await;
     let (entry, _) = connected(&console, &sim, "Keep").await;
     let in_use = consumer_key(&console).await;
@@ -35,19 +35,19 @@ async fn bad_uploads_show_the_rule_and_keep_the_token() {
     // A token of an ABM server registered with another key pair.
     let other = cultivar_crypto::generate_token_keypair("other").unwrap();
     let other = sim
-        .admin
+        .admin()
         .register_server("Other", &other.certificate_pem)
         .await
         .unwrap();
     let other = sim
-        .admin
+        .admin()
         .download_token(&other.server_uuid, None, None)
         .await
         .unwrap();
     // A second ABM server given this entry's key: decrypts, but has another consumer key.
-    let twin = sim.admin.register_server("Twin", &pem).await.unwrap();
+    let twin = sim.admin().register_server("Twin", &pem).await.unwrap();
     let twin = sim
-        .admin
+        .admin()
         .download_token(&twin.server_uuid, None, None)
         .await
         .unwrap();
