@@ -213,6 +213,7 @@ async fn bad_tokens_are_refused_and_the_working_token_stays() {
                 "{what}: {message}"
             );
             assert!(message.contains(needle), "{what}: {message}");
+            assert!(!message.contains("token: token"), "{what}: {message}");
         }
         // Encrypted for another key: another entry's certificate.
         let other = w

@@ -75,9 +75,7 @@ impl AbmService {
             &server.staging_private_key_enc,
             &server.staging_certificate_pem,
         ) else {
-            return current
-                .map(Decrypted::Current)
-                .map_err(|e| CoreError::invalid("token", &e.to_string()));
+            return current.map(Decrypted::Current).map_err(token_error);
         };
         let staging_key = self.secrets.open(AAD_KEY, key_enc)?;
         match token_pki::decrypt_token(p7m, &staging_key, cert.as_bytes()) {
