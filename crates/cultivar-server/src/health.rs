@@ -41,6 +41,7 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    record_token_expiry(&state).await;
     // Histograms are drained into their buckets here, as no background upkeep task runs.
     state.metrics.run_upkeep();
     (
@@ -50,4 +51,22 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         )],
         state.metrics.render(),
     )
+}
+
+/// Days until each ABM server token expires, so alerting can warn from 30 days before. Computed
+/// at scrape time: the value changes with the clock, not with events.
+async fn record_token_expiry(state: &AppState) {
+    let servers = match state.abm.list().await {
+        Ok(servers) => servers,
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: cannot list ABM servers");
+            return;
+        }
+    };
+    for server in servers {
+        if let Some(token) = &server.token {
+            metrics::gauge!("cultivar_abm_token_days_left", "abm_server" => server.name.clone())
+                .set(token.days_left as f64);
+        }
+    }
 }
