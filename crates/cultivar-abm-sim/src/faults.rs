@@ -1,5 +1,10 @@
 //! Scripted faults, like depsim's per-endpoint response lists: each fault fires `count` times on
 //! the next requests to its endpoint (or any Apple endpoint for `"*"`), in the order queued.
+//!
+//! Besides error statuses, one behaviour of Apple's can be scripted: [`ECHO_CURSOR`] as the
+//! `code` of a fault without an error status on fetch or sync answers with the request's own
+//! cursor and `more_to_follow: true` (micromdm#1016, nanodep#73), the reply that makes naive
+//! sync loops spin.
 
 use crate::error::ApiError;
 use crate::Sim;
@@ -8,6 +13,7 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use cultivar_abm_proto::error::codes;
+use cultivar_abm_proto::{paths, CursorRequest, DevicePage};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -37,7 +43,28 @@ fn one() -> u32 {
     1
 }
 
+/// `code` of a fault (with no status, or a 2xx one) that echoes the request cursor back with
+/// `more_to_follow: true` on `/server/devices` or `/devices/sync`.
+pub const ECHO_CURSOR: &str = "ECHO_CURSOR";
+
 impl Fault {
+    /// A fault answering the next `count` requests to `endpoint` (`/server/devices` or
+    /// `/devices/sync`) with their own cursor and `more_to_follow: true`, and no devices.
+    pub fn echo_cursor(endpoint: &str, count: u32) -> Fault {
+        Fault {
+            endpoint: endpoint.to_string(),
+            status: None,
+            code: Some(ECHO_CURSOR.to_string()),
+            retry_after: None,
+            count,
+            latency_ms: None,
+        }
+    }
+
+    fn echoes_cursor(&self) -> bool {
+        self.code.as_deref() == Some(ECHO_CURSOR) && self.status.is_none_or(|s| s < 300)
+    }
+
     /// Checks the fault is something the simulator can answer.
     pub fn validate(&self) -> Result<(), String> {
         if self.endpoint != "*" && !self.endpoint.starts_with('/') {
@@ -58,6 +85,14 @@ impl Fault {
         }
         if self.code.as_deref().is_some_and(|c| c.trim().is_empty()) {
             return Err("code: must not be empty when given".into());
+        }
+        if self.echoes_cursor() && !is_cursor_endpoint(&self.endpoint) {
+            return Err(format!(
+                "endpoint: {ECHO_CURSOR} applies to {} or {} only (got {:?})",
+                paths::FETCH_DEVICES,
+                paths::SYNC_DEVICES,
+                self.endpoint
+            ));
         }
         Ok(())
     }
@@ -148,10 +183,36 @@ pub(crate) async fn inject(State(sim): State<Sim>, req: Request, next: Next) -> 
     if let Some(ms) = fault.latency_ms {
         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
     }
+    if fault.echoes_cursor() {
+        return echo_cursor(req).await;
+    }
     match fault.error() {
         Some(err) => err.into_response(),
         None => next.run(req).await,
     }
+}
+
+fn is_cursor_endpoint(path: &str) -> bool {
+    path == paths::FETCH_DEVICES || path == paths::SYNC_DEVICES
+}
+
+/// Apple's echoed-cursor reply: the request's cursor again, no devices, more to follow.
+async fn echo_cursor(req: Request) -> Response {
+    // Fetch and sync bodies are tiny; anything larger is not a cursor request.
+    const MAX_BODY: usize = 64 * 1024;
+    let Ok(body) = axum::body::to_bytes(req.into_body(), MAX_BODY).await else {
+        return ApiError::bad_request(codes::MALFORMED_REQUEST_BODY).into_response();
+    };
+    let request: CursorRequest = match crate::api::parse_body(&body) {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    let page = DevicePage {
+        cursor: request.cursor.unwrap_or_default(),
+        more_to_follow: true,
+        ..DevicePage::default()
+    };
+    crate::api::json_response(&page).unwrap_or_else(IntoResponse::into_response)
 }
 
 #[cfg(test)]
@@ -193,5 +254,21 @@ mod tests {
         let e = fault("*", 429, 1).error().expect("error");
         assert_eq!(e.code, codes::TOO_MANY_REQUESTS);
         assert!(fault("*", 200, 1).error().is_none(), "latency-only");
+    }
+
+    #[test]
+    fn echo_cursor_applies_to_fetch_and_sync_only() {
+        assert!(Fault::echo_cursor("/devices/sync", 1).validate().is_ok());
+        assert!(Fault::echo_cursor("/server/devices", 2).validate().is_ok());
+        for endpoint in ["*", "/account"] {
+            let e = Fault::echo_cursor(endpoint, 1)
+                .validate()
+                .expect_err(endpoint);
+            assert!(e.starts_with("endpoint:"), "{e}");
+        }
+        let mut with_error = Fault::echo_cursor("/account", 1);
+        with_error.status = Some(400);
+        assert!(!with_error.echoes_cursor(), "an error status wins");
+        assert!(with_error.validate().is_ok());
     }
 }

@@ -206,6 +206,43 @@ async fn faults_fire_in_order_with_retry_after_and_count() {
 }
 
 #[tokio::test]
+async fn echo_cursor_fault_answers_the_request_cursor_with_more_to_follow() {
+    let h = Harness::start(options()).await;
+    let m = register(&h, "A").await;
+    let s = session(&h, &m.token).await;
+    let c = fetch_cursor(&h, &s).await;
+    h.admin
+        .add_fault(&Fault::echo_cursor("/devices/sync", 2))
+        .await
+        .expect("fault");
+    for _ in 0..2 {
+        let r = post(&h, "/devices/sync", &s, json!({"cursor": c, "limit": 5})).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(
+            (
+                &r.body["cursor"],
+                &r.body["more_to_follow"],
+                &r.body["devices"]
+            ),
+            (&json!(c), &json!(true), &json!([]))
+        );
+    }
+    // Spent: the next call answers normally with a new cursor.
+    let r = post(&h, "/devices/sync", &s, json!({"cursor": c})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_ne!(r.body["cursor"], json!(c));
+    assert_eq!(r.body["more_to_follow"], json!(false));
+    // Refused where it cannot apply.
+    let bad = h
+        .admin
+        .add_fault(&Fault::echo_cursor("/account", 1))
+        .await
+        .expect_err("echo on /account");
+    assert!(bad.to_string().contains("endpoint"), "{bad}");
+    h.stop().await;
+}
+
+#[tokio::test]
 async fn faults_are_validated_and_can_be_cleared() {
     let h = Harness::start(options()).await;
     h.admin
