@@ -1,0 +1,67 @@
+-- ABM device sync (PostgreSQL). Must keep the same tables and column names as
+-- migrations/sqlite/0002_abm_device_sync.sql (checked by tests/schema_parity.rs).
+-- Integers are BIGINT because the store reads every integer as i64.
+
+ALTER TABLE abm_servers ADD COLUMN sync_batch_size BIGINT NOT NULL DEFAULT 100
+    CHECK (sync_batch_size BETWEEN 1 AND 1000);
+
+-- One row per serial number: a device belongs to at most one ABM server at a time, and a move
+-- re-points the row instead of duplicating it.
+CREATE TABLE abm_devices (
+    -- byte order, as on SQLite, so listings and keyset pages agree on both backends
+    serial_number        TEXT        COLLATE "C" NOT NULL PRIMARY KEY,
+    abm_server_id        UUID        NOT NULL REFERENCES abm_servers (id) ON DELETE CASCADE,
+    model                TEXT,
+    description          TEXT,
+    color                TEXT,
+    asset_tag            TEXT,
+    os                   TEXT,
+    device_family        TEXT,
+    profile_status       TEXT,
+    profile_uuid         TEXT,
+    profile_assign_time  TIMESTAMPTZ,
+    profile_push_time    TIMESTAMPTZ,
+    device_assigned_date TIMESTAMPTZ,
+    device_assigned_by   TEXT,
+    extra                JSONB       NOT NULL DEFAULT '{}',
+    last_op_type         TEXT,
+    last_op_date         TIMESTAMPTZ,
+    fetch_generation     BIGINT      NOT NULL,
+    removed_at           TIMESTAMPTZ,
+    first_seen_at        TIMESTAMPTZ NOT NULL,
+    updated_at           TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX abm_devices_server_serial ON abm_devices (abm_server_id, serial_number);
+CREATE INDEX abm_devices_os ON abm_devices (os, serial_number);
+CREATE INDEX abm_devices_profile_status ON abm_devices (profile_status, serial_number);
+CREATE INDEX abm_devices_removed ON abm_devices (removed_at);
+
+CREATE TABLE abm_sync_state (
+    abm_server_id    UUID        NOT NULL PRIMARY KEY REFERENCES abm_servers (id) ON DELETE CASCADE,
+    phase            TEXT        NOT NULL CHECK (phase IN ('fetch', 'sync')),
+    cursor           TEXT,
+    cursor_at        TIMESTAMPTZ,
+    fetch_generation BIGINT      NOT NULL DEFAULT 0,
+    last_success_at  TIMESTAMPTZ,
+    last_error       TEXT,
+    last_error_at    TIMESTAMPTZ
+);
+
+CREATE TABLE abm_sync_runs (
+    id            UUID        NOT NULL PRIMARY KEY,
+    abm_server_id UUID        NOT NULL REFERENCES abm_servers (id) ON DELETE CASCADE,
+    trigger       TEXT        NOT NULL CHECK (trigger IN ('manual', 'periodic', 'startup')),
+    phase         TEXT        NOT NULL CHECK (phase IN ('fetch', 'sync')),
+    started_at    TIMESTAMPTZ NOT NULL,
+    finished_at   TIMESTAMPTZ,
+    pages         BIGINT      NOT NULL DEFAULT 0,
+    added         BIGINT      NOT NULL DEFAULT 0,
+    modified      BIGINT      NOT NULL DEFAULT 0,
+    deleted       BIGINT      NOT NULL DEFAULT 0,
+    outcome       TEXT        NOT NULL CHECK (outcome IN ('running', 'success', 'warning', 'failed')),
+    error         TEXT,
+    duration_ms   BIGINT
+);
+-- History is listed per server, newest first; interrupted runs are found by outcome.
+CREATE INDEX abm_sync_runs_server_started ON abm_sync_runs (abm_server_id, started_at, id);
+CREATE INDEX abm_sync_runs_outcome ON abm_sync_runs (outcome);
