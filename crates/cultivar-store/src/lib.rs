@@ -38,10 +38,15 @@ use async_trait::async_trait;
 
 pub use error::StoreError;
 pub use model::{
-    AbmAccount, AbmServer, AdminUser, ApiKey, AuditEntry, ConsoleSession, NewAbmServer,
-    NewAdminUser, NewApiKey, NewAuditEntry, Role, TokenInstall,
+    AbmAccount, AbmDevice, AbmDeviceData, AbmDeviceQuery, AbmServer, AdminUser, ApiKey, AuditEntry,
+    ConsoleSession, DeviceChange, NewAbmServer, NewAdminUser, NewApiKey, NewAuditEntry, NewSyncRun,
+    PageCommit, PageCounts, Role, SyncPhase, SyncRun, SyncRunEnd, SyncState, TokenInstall,
+    SYNC_OUTCOMES, SYNC_TRIGGERS,
 };
-pub use traits::{AbmServerStore, AdminUserStore, ApiKeyStore, AuditStore, ConsoleSessionStore};
+pub use traits::{
+    AbmDeviceStore, AbmServerStore, AbmSyncRunStore, AdminUserStore, ApiKeyStore, AuditStore,
+    ConsoleSessionStore,
+};
 
 /// Which database engine a [`Store`] runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,7 +58,15 @@ pub enum Backend {
 /// Every storage capability, plus lifecycle. Returned by [`open`].
 #[async_trait]
 pub trait Store:
-    ApiKeyStore + AdminUserStore + ConsoleSessionStore + AbmServerStore + AuditStore + Send + Sync
+    ApiKeyStore
+    + AdminUserStore
+    + ConsoleSessionStore
+    + AbmServerStore
+    + AbmDeviceStore
+    + AbmSyncRunStore
+    + AuditStore
+    + Send
+    + Sync
 {
     /// The engine behind this store.
     fn backend(&self) -> Backend;

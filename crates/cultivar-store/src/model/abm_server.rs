@@ -37,6 +37,8 @@ pub struct AbmServer {
     pub status: String,
     pub status_detail: Option<String>,
     pub status_checked_at: Option<OffsetDateTime>,
+    /// Devices per `/server/devices` or `/devices/sync` request (1..=1000, default 100).
+    pub sync_batch_size: u32,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
@@ -69,6 +71,7 @@ impl fmt::Debug for AbmServer {
             .field("status", &self.status)
             .field("status_detail", &self.status_detail)
             .field("status_checked_at", &self.status_checked_at)
+            .field("sync_batch_size", &self.sync_batch_size)
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
             .finish()

@@ -2,13 +2,20 @@
 //!
 //! Timestamps are kept with microsecond precision (PostgreSQL's) and returned in UTC.
 
+mod abm_device;
 mod abm_server;
+mod abm_sync;
 mod admin_user;
 mod api_key;
 mod audit;
 mod console_session;
 
+pub use abm_device::{AbmDevice, AbmDeviceData, AbmDeviceQuery, DeviceChange};
 pub use abm_server::{AbmAccount, AbmServer, NewAbmServer, TokenInstall};
+pub use abm_sync::{
+    NewSyncRun, PageCommit, PageCounts, SyncPhase, SyncRun, SyncRunEnd, SyncState, SYNC_OUTCOMES,
+    SYNC_TRIGGERS,
+};
 pub use admin_user::{AdminUser, NewAdminUser};
 pub use api_key::{ApiKey, NewApiKey, Role};
 pub use audit::{AuditEntry, NewAuditEntry};

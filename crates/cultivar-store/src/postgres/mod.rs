@@ -86,6 +86,11 @@ impl Tx for PgTx {
         Ok(row::build(q).execute(&mut *self.tx).await?.rows_affected())
     }
 
+    async fn fetch_all(&mut self, q: Query) -> Result<Vec<Box<dyn Row>>, SqlError> {
+        let rows = row::build(q).fetch_all(&mut *self.tx).await?;
+        Ok(rows.into_iter().map(boxed).collect())
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), SqlError> {
         Ok(self.tx.commit().await?)
     }

@@ -23,6 +23,8 @@ pub(super) fn build(q: Query) -> sqlx::query::Query<'static, Postgres, PgArgumen
             Arg::Bytes(v) => query.bind(v),
             Arg::I64(v) => query.bind(v),
             Arg::Json(v) => query.bind(v.map(Json)),
+            Arg::TextList(v) => query.bind(v),
+            Arg::TimeList(v) => query.bind(v),
         })
 }
 

@@ -22,9 +22,16 @@ fn abm_server(row: &dyn Row) -> Result<AbmServer, StoreError> {
         status: row.text("status")?,
         status_detail: row.opt_text("status_detail")?,
         status_checked_at: row.opt_time("status_checked_at")?,
+        sync_batch_size: batch_size(row)?,
         created_at: row.time("created_at")?,
         updated_at: row.time("updated_at")?,
     })
+}
+
+fn batch_size(row: &dyn Row) -> Result<u32, StoreError> {
+    let n = row.i64("sync_batch_size")?;
+    u32::try_from(n)
+        .map_err(|_| StoreError::Backend(format!("column sync_batch_size: out of range: {n}")))
 }
 
 /// The account columns are all nullable; a non-null server UUID marks a recorded account.
@@ -231,6 +238,20 @@ impl AbmServerStore for SqlStore {
         .bind(detail)
         .bind(checked_at)
         .bind(now());
+        self.update_abm(id, query).await
+    }
+
+    async fn set_abm_sync_batch_size(&self, id: Uuid, n: u32) -> Result<(), StoreError> {
+        if !(1..=1000).contains(&n) {
+            return Err(StoreError::invalid(
+                "sync_batch_size",
+                format!("must be between 1 and 1000 (got {n})"),
+            ));
+        }
+        let query = q("UPDATE abm_servers SET sync_batch_size = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(i64::from(n))
+            .bind(now());
         self.update_abm(id, query).await
     }
 

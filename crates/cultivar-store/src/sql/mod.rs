@@ -7,7 +7,9 @@
 //! [`Row`]; each backend only binds arguments, reads columns and maps errors (see
 //! `crate::sqlite` and `crate::postgres`).
 
+mod abm_device;
 mod abm_server;
+mod abm_sync_run;
 mod admin_user;
 mod api_key;
 mod audit;
@@ -31,6 +33,11 @@ pub(crate) enum Arg {
     Bytes(Option<Vec<u8>>),
     I64(Option<i64>),
     Json(Option<serde_json::Value>),
+    /// A list for a batched statement: PostgreSQL binds a `text[]` (use `= ANY($n)` or
+    /// `UNNEST`), SQLite a JSON array text (use `json_each($n)`).
+    TextList(Vec<Option<String>>),
+    /// As [`Arg::TextList`]: `timestamptz[]`, or a JSON array of unix microseconds.
+    TimeList(Vec<Option<OffsetDateTime>>),
 }
 
 macro_rules! arg_from {
@@ -55,8 +62,13 @@ arg_from!(Bytes:
     &[u8] => |v: &[u8]| Some(v.to_vec()),
     Option<&[u8]> => |v: Option<&[u8]>| v.map(<[u8]>::to_vec),
 );
-arg_from!(I64: i64 => Some);
-arg_from!(Json: &serde_json::Value => |v: &serde_json::Value| Some(v.clone()));
+arg_from!(I64: i64 => Some, Option<i64> => std::convert::identity);
+arg_from!(Json:
+    &serde_json::Value => |v: &serde_json::Value| Some(v.clone()),
+    serde_json::Value => Some,
+);
+arg_from!(TextList: Vec<Option<String>> => std::convert::identity);
+arg_from!(TimeList: Vec<Option<OffsetDateTime>> => std::convert::identity);
 
 /// Static SQL text and its arguments. The text is `&'static str` on purpose: SQL is never
 /// assembled from runtime strings here.
@@ -191,6 +203,7 @@ pub(crate) trait Db: Send + Sync {
 #[async_trait]
 pub(crate) trait Tx: Send {
     async fn execute(&mut self, q: Query) -> Result<u64, SqlError>;
+    async fn fetch_all(&mut self, q: Query) -> Result<Vec<Box<dyn Row>>, SqlError>;
     async fn commit(self: Box<Self>) -> Result<(), SqlError>;
 }
 
@@ -200,6 +213,25 @@ pub(crate) fn now() -> OffsetDateTime {
     let t = OffsetDateTime::now_utc();
     t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000)
         .unwrap_or(t)
+}
+
+/// A stored counter (never negative) as `u64`.
+pub(crate) fn count(row: &dyn Row, col: &str) -> Result<u64, StoreError> {
+    let v = row.i64(col)?;
+    u64::try_from(v).map_err(|_| StoreError::Backend(format!("column {col}: negative count {v}")))
+}
+
+/// A `u64` counter as the `i64` both backends store.
+pub(crate) fn to_i64(field: &str, v: u64) -> Result<i64, StoreError> {
+    i64::try_from(v).map_err(|_| StoreError::invalid(field, format!("{v} is too large")))
+}
+
+/// Picks the statement for the store's backend, where the dialects differ (batch statements).
+pub(crate) fn dialect(backend: Backend, sqlite: &'static str, postgres: &'static str) -> Query {
+    match backend {
+        Backend::Sqlite => q(sqlite),
+        Backend::Postgres => q(postgres),
+    }
 }
 
 /// `Invalid` unless `value` has content.

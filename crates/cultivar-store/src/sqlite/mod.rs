@@ -2,6 +2,8 @@
 
 mod row;
 
+pub(crate) use row::to_micros;
+
 use std::{str::FromStr, time::Duration};
 
 use async_trait::async_trait;
@@ -107,6 +109,11 @@ impl Db for SqliteDb {
 impl Tx for SqliteTx {
     async fn execute(&mut self, q: Query) -> Result<u64, SqlError> {
         Ok(row::build(q).execute(&mut *self.tx).await?.rows_affected())
+    }
+
+    async fn fetch_all(&mut self, q: Query) -> Result<Vec<Box<dyn Row>>, SqlError> {
+        let rows = row::build(q).fetch_all(&mut *self.tx).await?;
+        Ok(rows.into_iter().map(boxed).collect())
     }
 
     async fn commit(self: Box<Self>) -> Result<(), SqlError> {

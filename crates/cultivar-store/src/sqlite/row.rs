@@ -23,10 +23,20 @@ pub(super) fn build(q: Query) -> sqlx::query::Query<'static, Sqlite, SqliteArgum
             Arg::Bytes(v) => query.bind(v),
             Arg::I64(v) => query.bind(v),
             Arg::Json(v) => query.bind(v.map(|j| j.to_string())),
+            Arg::TextList(v) => query.bind(json_list(v)),
+            Arg::TimeList(v) => {
+                query.bind(json_list(v.into_iter().map(|t| t.map(to_micros)).collect()))
+            }
         })
 }
 
-fn to_micros(t: OffsetDateTime) -> i64 {
+/// SQLite has no arrays: lists travel as one JSON array text, read with `json_each`.
+fn json_list<T: Into<serde_json::Value>>(items: Vec<Option<T>>) -> String {
+    serde_json::Value::from(items).to_string()
+}
+
+/// The stored form of a timestamp: unix microseconds.
+pub(crate) fn to_micros(t: OffsetDateTime) -> i64 {
     let micros = t.unix_timestamp_nanos().div_euclid(1_000);
     // `time` without `large-dates` is limited to years ±9999, which always fits.
     i64::try_from(micros).unwrap_or(if micros < 0 { i64::MIN } else { i64::MAX })

@@ -54,6 +54,10 @@ pub trait AbmServerStore: Send + Sync {
         checked_at: OffsetDateTime,
     ) -> Result<(), StoreError>;
 
-    /// Deletes the entry; `true` if it existed.
+    /// Sets how many devices each sync request asks for. `Invalid` (field
+    /// `sync_batch_size`) outside 1..=1000; `NotFound` if the id does not exist.
+    async fn set_abm_sync_batch_size(&self, id: Uuid, n: u32) -> Result<(), StoreError>;
+
+    /// Deletes the entry (with its devices, sync state and history); `true` if it existed.
     async fn delete_abm_server(&self, id: Uuid) -> Result<bool, StoreError>;
 }

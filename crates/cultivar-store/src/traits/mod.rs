@@ -4,13 +4,17 @@
 //! break a uniqueness rule return [`crate::StoreError::Conflict`]; updates of a missing row
 //! return [`crate::StoreError::NotFound`]; deletes report whether a row went away.
 
+mod abm_device;
 mod abm_server;
+mod abm_sync_run;
 mod admin_user;
 mod api_key;
 mod audit;
 mod console_session;
 
+pub use abm_device::AbmDeviceStore;
 pub use abm_server::AbmServerStore;
+pub use abm_sync_run::AbmSyncRunStore;
 pub use admin_user::AdminUserStore;
 pub use api_key::ApiKeyStore;
 pub use audit::AuditStore;
