@@ -220,3 +220,23 @@ pub async fn abm_server_delete(store: &dyn Store) {
         "then false"
     );
 }
+
+/// The sync batch size defaults to 100 and accepts 1..=1000 only.
+pub async fn abm_sync_batch_size(store: &dyn Store) {
+    let server = insert_server(store).await;
+    assert_eq!(server.sync_batch_size, 100, "default batch size");
+    for n in [1, 1000, 250] {
+        let r = store.set_abm_sync_batch_size(server.id, n).await;
+        must(r, "set_abm_sync_batch_size");
+        let read = found(store.abm_server(server.id).await, "after set");
+        assert_eq!(read.sync_batch_size, n, "batch size stored");
+    }
+    for n in [0, 1001] {
+        let r = store.set_abm_sync_batch_size(server.id, n).await;
+        assert_invalid(r, "sync_batch_size", "out of range");
+    }
+    let read = found(store.abm_server(server.id).await, "after refusals");
+    assert_eq!(read.sync_batch_size, 250, "refused sizes change nothing");
+    let r = store.set_abm_sync_batch_size(Uuid::new_v4(), 10).await;
+    assert_not_found(r, "set_abm_sync_batch_size on a missing entry");
+}
