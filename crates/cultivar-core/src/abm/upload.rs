@@ -5,7 +5,7 @@ use super::status::AbmStatus;
 use super::MAX_TOKEN_BYTES;
 use crate::error::CoreError;
 use cultivar_abm_client::{token_pki, AbmError};
-use cultivar_abm_proto::ServerToken;
+use cultivar_abm_proto::{AccountDetail, ServerToken};
 use cultivar_api_types::abm::AbmServerView;
 use cultivar_store::{AbmAccount, AbmServer, TokenInstall};
 use uuid::Uuid;
@@ -136,24 +136,23 @@ impl AbmService {
     /// Calls `/account` and stores what it says (or why it failed) as the entry's status.
     pub(super) async fn check_account(&self, server: &AbmServer) -> Result<AbmStatus, CoreError> {
         let client = self.client_for(server)?;
-        let now = self.clock.now();
-        let (account, status, detail) = match client.account().await {
-            Ok(a) => {
-                let account = AbmAccount {
-                    server_uuid: a.server_uuid.clone(),
-                    server_name: a.server_name.clone(),
-                    org_name: a.org_name.clone(),
-                    org_email: a.org_email.clone(),
-                    org_id: a.org_id.clone(),
-                    admin_id: a.admin_id.clone(),
-                    facilitator_id: a.facilitator_id.clone(),
-                };
-                (Some(account), AbmStatus::Active, None)
-            }
+        let result = client.account().await;
+        self.record_account(server, result.as_ref()).await
+    }
+
+    /// Stores the outcome of an `/account` call: the account and `active`, or the status the
+    /// error leads to (the sync engine calls `/account` itself at the start of every run).
+    pub async fn record_account(
+        &self,
+        server: &AbmServer,
+        result: Result<&AccountDetail, &AbmError>,
+    ) -> Result<AbmStatus, CoreError> {
+        let (account, status, detail) = match result {
+            Ok(a) => (Some(account_of(a)), AbmStatus::Active, None),
             Err(e) => (
                 server.account.clone(),
-                AbmStatus::from_error(&e),
-                Some(describe(&e)),
+                AbmStatus::from_error(e),
+                Some(describe("/account", e)),
             ),
         };
         self.store
@@ -162,10 +161,42 @@ impl AbmService {
                 account.as_ref(),
                 status.as_str(),
                 detail.as_deref(),
-                now,
+                self.clock.now(),
             )
             .await?;
         Ok(status)
+    }
+
+    /// Records the status an error from one of Apple's endpoints leads to (e.g. `T_C_NOT_SIGNED`
+    /// during a sync), keeping the stored account.
+    pub async fn record_error(
+        &self,
+        id: Uuid,
+        endpoint: &str,
+        e: &AbmError,
+    ) -> Result<AbmStatus, CoreError> {
+        let status = AbmStatus::from_error(e);
+        self.store
+            .update_abm_status(
+                id,
+                status.as_str(),
+                Some(&describe(endpoint, e)),
+                self.clock.now(),
+            )
+            .await?;
+        Ok(status)
+    }
+}
+
+fn account_of(a: &AccountDetail) -> AbmAccount {
+    AbmAccount {
+        server_uuid: a.server_uuid.clone(),
+        server_name: a.server_name.clone(),
+        org_name: a.org_name.clone(),
+        org_email: a.org_email.clone(),
+        org_id: a.org_id.clone(),
+        admin_id: a.admin_id.clone(),
+        facilitator_id: a.facilitator_id.clone(),
     }
 }
 
@@ -176,6 +207,6 @@ fn token_error(e: token_pki::TokenError) -> CoreError {
     CoreError::invalid("token", rule)
 }
 
-fn describe(e: &AbmError) -> String {
-    format!("Apple's /account answered: {e}")
+fn describe(endpoint: &str, e: &AbmError) -> String {
+    format!("Apple's {endpoint} answered: {e}")
 }
