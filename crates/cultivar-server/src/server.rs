@@ -3,6 +3,7 @@
 
 use std::{future::Future, time::Duration};
 
+use cultivar_core::sync::run_scheduler;
 use tokio::{net::TcpListener, sync::watch};
 
 use crate::{config::Config, router::router, AppState, ServerError};
@@ -34,6 +35,7 @@ pub async fn serve_state(
         let _ = stop_tx.send(true);
     };
     let sweeper = tokio::spawn(sweep_sessions(state.clone(), stop_rx.clone()));
+    let scheduler = tokio::spawn(run_scheduler(state.sync.clone(), stopped(stop_rx.clone())));
     let server = axum::serve(listener, router(state.clone())).with_graceful_shutdown(signal);
     let deadline = grace_deadline(stop_rx);
     let result = tokio::select! {
@@ -44,9 +46,21 @@ pub async fn serve_state(
         }
     };
     sweeper.abort();
+    // Runs in flight record how they ended before the store closes.
+    if tokio::time::timeout(SHUTDOWN_GRACE, scheduler)
+        .await
+        .is_err()
+    {
+        tracing::warn!("ABM sync runs still busy after the grace period; stopping anyway");
+    }
     state.store.close().await;
     tracing::info!("server stopped");
     result
+}
+
+/// Completes with the shutdown signal, or when its sender is gone (the server stopped).
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stopped| *stopped).await;
 }
 
 /// Completes `SHUTDOWN_GRACE` after the shutdown signal (never, if it does not come).

@@ -6,6 +6,7 @@ use cultivar_core::{
     abm::{AbmService, AbmServiceOptions},
     clock::{Clock, SystemClock},
     secrets::{KeySettings, Secrets},
+    sync::SyncService,
 };
 use cultivar_store::{NewAuditEntry, Store};
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// ABM server entries and the token exchange.
     pub abm: AbmService,
+    /// ABM device sync (Sync Now, progress, health); [`crate::serve_state`] runs its scheduler.
+    pub sync: SyncService,
 }
 
 impl AppState {
@@ -49,6 +52,7 @@ impl AppState {
     ) -> Self {
         let secrets = Arc::new(secrets);
         let abm = AbmService::new(store.clone(), secrets.clone(), clock.clone(), abm_options);
+        let sync = SyncService::new(store.clone(), abm.clone(), clock.clone());
         AppState {
             store,
             secrets,
@@ -56,6 +60,7 @@ impl AppState {
             metrics: crate::telemetry::metrics_handle(),
             clock,
             abm,
+            sync,
         }
     }
 
