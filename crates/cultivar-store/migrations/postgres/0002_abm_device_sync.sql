@@ -34,7 +34,8 @@ CREATE TABLE abm_devices (
 CREATE INDEX abm_devices_server_serial ON abm_devices (abm_server_id, serial_number);
 CREATE INDEX abm_devices_os ON abm_devices (os, serial_number);
 CREATE INDEX abm_devices_profile_status ON abm_devices (profile_status, serial_number);
-CREATE INDEX abm_devices_removed ON abm_devices (removed_at);
+-- Partial: only removed devices are indexed, so the active majority costs nothing here.
+CREATE INDEX abm_devices_removed ON abm_devices (abm_server_id, removed_at) WHERE removed_at IS NOT NULL;
 
 CREATE TABLE abm_sync_state (
     abm_server_id    UUID        NOT NULL PRIMARY KEY REFERENCES abm_servers (id) ON DELETE CASCADE,
