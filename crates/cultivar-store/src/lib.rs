@@ -8,7 +8,10 @@
 //! - record types (`ApiKey`, `AbmServer`, ...) and the single error type [`StoreError`].
 //! - `sql`: every capability written once, as static SQL with `$n` placeholders (both
 //!   dialects accept them), over a small backend-neutral layer. It is hand-written because
-//!   `sqlx::Any` cannot carry UUIDs or timestamps; see that module's docs.
+//!   `sqlx::Any` cannot carry UUIDs or timestamps; see that module's docs. The one exception
+//!   is ABM device sync's batched page writes, which have a statement per dialect
+//!   (`UNNEST` arrays on PostgreSQL, `json_each` on SQLite) so a page of 1000 devices is a
+//!   handful of statements, not 1000 round trips.
 //! - `sqlite`, `postgres`: the thin per-backend adapters (binding, column decoding, errors)
 //!   and the embedded migrations under `migrations/{sqlite,postgres}`, run by [`open`].
 //! - [`conformance`] (feature `conformance`): the suite every backend must pass.

@@ -10,7 +10,7 @@
 
 mod common;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use cultivar_store::{
     AbmDeviceData, AbmDeviceQuery, DeviceChange, NewAbmServer, NewSyncRun, PageCommit, Store,
@@ -82,8 +82,14 @@ fn rss_peak_kib() -> u64 {
         .unwrap_or(0)
 }
 
-async fn bench(name: &str, store: &dyn Store) {
-    let total = devices();
+/// The bench's ABM server, the generation of its full fetch and the pages' clock.
+struct Setup {
+    server: uuid::Uuid,
+    generation: i64,
+    now: OffsetDateTime,
+}
+
+async fn setup(store: &dyn Store) -> Setup {
     let new = NewAbmServer {
         name: "bench".into(),
         base_url: "https://example.invalid".into(),
@@ -94,17 +100,26 @@ async fn bench(name: &str, store: &dyn Store) {
     let server = store.insert_abm_server(&new).await.expect("server").id;
     let now = OffsetDateTime::now_utc();
     let state = store.start_full_fetch(server, now).await.expect("start");
-    let new_run = |phase| NewSyncRun {
-        abm_server_id: server,
+    Setup {
+        server,
+        generation: state.fetch_generation,
+        now,
+    }
+}
+
+async fn run(store: &dyn Store, s: &Setup, phase: SyncPhase) -> uuid::Uuid {
+    let new = NewSyncRun {
+        abm_server_id: s.server,
         trigger: "manual".into(),
         phase,
-        started_at: now,
+        started_at: s.now,
     };
-    let run = store
-        .insert_sync_run(&new_run(SyncPhase::Fetch))
-        .await
-        .expect("run");
+    store.insert_sync_run(&new).await.expect("run").id
+}
 
+/// The full fetch of `total` devices, 1000 per page, then its reconcile.
+async fn fetch(store: &dyn Store, s: &Setup, total: usize) -> Duration {
+    let run_id = run(store, s, SyncPhase::Fetch).await;
     let started = Instant::now();
     for first in (0..total).step_by(PAGE) {
         let changes: Vec<DeviceChange> = (first..(first + PAGE).min(total))
@@ -114,64 +129,75 @@ async fn bench(name: &str, store: &dyn Store) {
                 op_date: None,
             })
             .collect();
+        // Apple's cursors run to 1000+ characters.
         let cursor = format!("cursor-{first}-{}", "x".repeat(1000));
         let page = PageCommit {
-            abm_server_id: server,
-            run_id: run.id,
+            abm_server_id: s.server,
+            run_id,
             phase: SyncPhase::Fetch,
             changes: &changes,
             cursor: &cursor,
-            fetch_generation: state.fetch_generation,
-            now,
+            fetch_generation: s.generation,
+            now: s.now,
         };
         store.commit_sync_page(&page).await.expect("commit page");
     }
     let gone = store
-        .finish_full_fetch(server, run.id, state.fetch_generation, now)
+        .finish_full_fetch(s.server, run_id, s.generation, s.now)
         .await
         .expect("finish");
-    let fetch = started.elapsed();
     assert_eq!(gone, 0);
+    started.elapsed()
+}
 
-    // Sync pages of 1000 changes: 800 modified, 100 added, 100 deleted.
-    let run = store
-        .insert_sync_run(&new_run(SyncPhase::Sync))
-        .await
-        .expect("run");
-    let mut syncs = Vec::new();
+/// Three sync pages of 1000 changes (800 modified, 100 added, 100 deleted), each timed.
+async fn sync(store: &dyn Store, s: &Setup, total: usize) -> Vec<Duration> {
+    let run_id = run(store, s, SyncPhase::Sync).await;
+    let mut times = Vec::new();
     for round in 0..3 {
-        let changes = sync_changes(total, round, now);
+        let changes = sync_changes(total, round, s.now);
         let page = PageCommit {
-            abm_server_id: server,
-            run_id: run.id,
+            abm_server_id: s.server,
+            run_id,
             phase: SyncPhase::Sync,
             changes: &changes,
             cursor: "sync-cursor",
-            fetch_generation: state.fetch_generation,
-            now,
+            fetch_generation: s.generation,
+            now: s.now,
         };
         let started = Instant::now();
         let counts = store.commit_sync_page(&page).await.expect("sync page");
-        syncs.push(format!("{:.0}", started.elapsed().as_secs_f64() * 1000.0));
+        times.push(started.elapsed());
         assert_eq!(
             (counts.added, counts.modified, counts.deleted),
             (100, 800, 100)
         );
     }
-    let sync = syncs.join(", ");
+    times
+}
 
+async fn bench(name: &str, store: &dyn Store) {
+    let total = devices();
+    let s = setup(store).await;
+    let fetched = fetch(store, &s, total).await;
+    let synced = sync(store, &s, total).await;
     let q = AbmDeviceQuery {
-        abm_server_id: Some(server),
+        abm_server_id: Some(s.server),
         removed: Some(false),
         ..Default::default()
     };
     let active = store.count_abm_devices(&q).await.expect("count");
-    assert_eq!(active, total as u64);
+    assert_eq!(active, total as u64, "every device arrived, none twice");
+    let ms: Vec<String> = synced
+        .iter()
+        .map(|d| format!("{:.0}", d.as_secs_f64() * 1000.0))
+        .collect();
     eprintln!(
         "{name}: fetch {total} devices in {:.2} s ({:.0} devices/s); pages of 1000 sync \
-         changes in {sync} ms; peak RSS so far {} MiB",
-        fetch.as_secs_f64(),
-        total as f64 / fetch.as_secs_f64(),
+         changes in {} ms; peak RSS {} MiB",
+        fetched.as_secs_f64(),
+        total as f64 / fetched.as_secs_f64(),
+        ms.join(", "),
         rss_peak_kib() / 1024,
     );
 }

@@ -164,41 +164,55 @@ pub async fn abm_device_page_round_trip(store: &dyn Store) {
     );
 }
 
-/// Upserts: modified on the same server, taken over from another or after a removal,
-/// ignored when stale; removals: counted only for an active device of the page's server.
-pub async fn abm_device_page_rules(store: &dyn Store) {
+/// Commits `changes` on `t` and checks what they counted as.
+async fn expect(
+    store: &dyn Store,
+    t: Target,
+    changes: &[DeviceChange],
+    now: OffsetDateTime,
+    want: PageCounts,
+    what: &str,
+) {
+    let got = commit(store, t, changes, "cursor", now).await;
+    assert_eq!(got, want, "{what}: counts");
+}
+
+async fn assert_active(store: &dyn Store, serial: &str, server: Uuid, what: &str) {
+    let d = device(store, serial).await;
+    assert_eq!((d.abm_server_id, d.removed_at), (server, None), "{what}");
+}
+
+/// Upserts: modified on the same server (even unchanged), taken over from another server,
+/// ignored when older than the device's last op.
+pub async fn abm_device_page_upserts(store: &dyn Store) {
     let (t, other) = (target(store).await, target(store).await);
-    let s: Vec<String> = (0..7).map(|_| serial("rule")).collect();
+    let s: Vec<String> = (0..4).map(|_| serial("upsert")).collect();
     let t0 = at(1_700_000_000, 0);
-    let first: Vec<DeviceChange> = (0..4)
+    let mine: Vec<DeviceChange> = (0..3)
         .map(|i| synced(full_device(&s[i], 1), "added", t0))
-        .chain([fetched(full_device(&s[4], 1))])
         .collect();
-    assert_eq!(commit(store, t, &first, "c1", t0).await, counts(5, 0, 0));
-    let moved_away = [
-        fetched(full_device(&s[5], 1)),
-        fetched(full_device(&s[6], 1)),
-    ];
-    commit(store, other, &moved_away, "o1", t0).await;
+    expect(store, t, &mine, t0, counts(3, 0, 0), "new devices").await;
+    let theirs = [synced(full_device(&s[3], 1), "added", t0)];
+    expect(store, other, &theirs, t0, counts(1, 0, 0), "other server").await;
     let before = device(store, &s[0]).await;
-    let never = serial("never");
 
     let t1 = at(1_700_000_500, 7);
     let page = [
-        synced(full_device(&s[0], 2), "modified", t1), // modified, data changed
-        fetched(full_device(&s[1], 1)),                // modified, nothing changed
-        synced(full_device(&s[2], 9), "modified", at(1_600_000_000, 0)), // stale
-        deleted(&s[3], Some(t1)),                      // deleted
-        synced(full_device(&s[5], 2), "added", t1),    // taken over from `other`
-        deleted(&s[6], Some(t1)),                      // on another server: ignored
-        deleted(&never, Some(t1)),                     // unknown: ignored
+        synced(full_device(&s[0], 2), "modified", t1),
+        fetched(full_device(&s[1], 1)),
+        synced(full_device(&s[2], 9), "modified", at(1_600_000_000, 0)),
+        synced(full_device(&s[3], 2), "added", t1),
     ];
-    let got = commit(store, t, &page, "c2", t1).await;
-    assert_eq!(
-        got,
-        counts(1, 2, 1),
-        "added, modified, deleted as the rules say"
-    );
+    let want = counts(1, 2, 0);
+    expect(
+        store,
+        t,
+        &page,
+        t1,
+        want,
+        "modified, unchanged, stale, moved",
+    )
+    .await;
 
     let modified = device(store, &s[0]).await;
     assert_eq!(modified.data, full_device(&s[0], 2), "modified data stored");
@@ -206,100 +220,111 @@ pub async fn abm_device_page_rules(store: &dyn Store) {
         modified.first_seen_at, before.first_seen_at,
         "first_seen_at kept"
     );
+    let op = (modified.last_op_type.as_deref(), modified.last_op_date);
+    assert_eq!(op, (Some("modified"), Some(t1)), "op stored");
+    assert_eq!(modified.updated_at, t1, "updated_at = now");
+    let refetched = device(store, &s[1]).await;
+    assert_eq!(refetched.last_op_type, None, "a fetch record has no op");
+    let stale = device(store, &s[2]).await;
     assert_eq!(
-        (
-            modified.last_op_type.as_deref(),
-            modified.last_op_date,
-            modified.updated_at
-        ),
-        (Some("modified"), Some(t1), t1),
-        "op and updated_at stored"
-    );
-    assert_eq!(
-        device(store, &s[1]).await.last_op_type,
-        None,
-        "a fetch clears the op"
-    );
-    assert_eq!(
-        device(store, &s[2]).await.data,
+        stale.data,
         full_device(&s[2], 1),
-        "stale change ignored"
+        "a stale change is ignored"
     );
-    let gone = device(store, &s[3]).await;
+    assert_active(
+        store,
+        &s[3],
+        t.server,
+        "a moved device shows under its new server",
+    )
+    .await;
+    let run = found(store.sync_run(t.run).await, "sync_run");
+    let totals = (run.pages, run.added, run.modified, run.deleted);
+    assert_eq!(totals, (2, 4, 2, 0), "the run adds up every page");
+}
+
+const NONE: PageCounts = PageCounts {
+    added: 0,
+    modified: 0,
+    deleted: 0,
+};
+
+/// Removals: counted only for an active device of the page's server; deletes of another
+/// server's device or of an unknown serial are ignored.
+pub async fn abm_device_page_removals(store: &dyn Store) {
+    let (t, other) = (target(store).await, target(store).await);
+    let s: Vec<String> = (0..4).map(|_| serial("removal")).collect();
+    let never = serial("never");
+    let t0 = at(1_700_000_000, 0);
+    let mine = [
+        fetched(full_device(&s[0], 1)),
+        fetched(full_device(&s[1], 1)),
+    ];
+    expect(store, t, &mine, t0, counts(2, 0, 0), "fetched").await;
+    let theirs = [
+        fetched(full_device(&s[2], 1)),
+        fetched(full_device(&s[3], 1)),
+    ];
+    expect(store, other, &theirs, t0, counts(2, 0, 0), "theirs").await;
+
+    let t1 = at(1_700_000_500, 7);
+    let page = [
+        deleted(&s[0], Some(t1)),
+        deleted(&s[2], Some(t1)),
+        deleted(&never, Some(t1)),
+        fetched(full_device(&s[3], 2)),
+    ];
+    let got = commit(store, t, &page, "c", t1).await;
+    assert_eq!(got, counts(1, 0, 1), "own, other's, unknown, moved");
+    let gone = device(store, &s[0]).await;
+    let removal = (
+        gone.removed_at,
+        gone.last_op_type.as_deref(),
+        gone.last_op_date,
+    );
     assert_eq!(
-        (
-            gone.removed_at,
-            gone.last_op_type.as_deref(),
-            gone.last_op_date
-        ),
+        removal,
         (Some(t1), Some("deleted"), Some(t1)),
-        "a deleted device is marked removed, not dropped"
+        "marked removed"
     );
-    assert_eq!(
-        gone.data,
-        full_device(&s[3], 1),
-        "a removed device keeps its data"
-    );
-    let taken = device(store, &s[5]).await;
-    assert_eq!(
-        taken.abm_server_id, t.server,
-        "a moved device shows under its new server"
-    );
-    assert_eq!(
-        device(store, &s[6]).await.removed_at,
-        None,
-        "other server's device untouched"
-    );
+    assert_eq!(gone.data, full_device(&s[0], 1), "removal keeps the data");
+    assert_active(store, &s[2], other.server, "other's device untouched").await;
     let unknown = must(store.abm_device(&never).await, "abm_device");
     assert_eq!(
         unknown, None,
         "a delete of an unknown serial creates nothing"
     );
 
-    let t2 = at(1_700_000_900, 0);
-    let late = commit(store, other, &[deleted(&s[5], Some(t2))], "o2", t2).await;
-    assert_eq!(
-        late,
-        counts(0, 0, 0),
-        "the old server's delete after a move is ignored"
-    );
-    assert_eq!(
-        device(store, &s[5]).await.removed_at,
-        None,
-        "the moved device stays active"
-    );
-    let back = [synced(full_device(&s[3], 3), "added", t2)];
-    let got = commit(store, t, &back, "c3", t2).await;
-    assert_eq!(
-        got,
-        counts(1, 0, 0),
-        "a removed device that comes back counts as added"
-    );
-    assert_eq!(
-        device(store, &s[3]).await.removed_at,
-        None,
-        "and is active again"
-    );
-    let got = commit(store, t, &[deleted(&s[3], Some(t1))], "c4", t2).await;
-    assert_eq!(
-        got,
-        counts(0, 0, 0),
-        "a delete older than the last op is ignored"
-    );
-    assert_eq!(
-        device(store, &s[3]).await.removed_at,
-        None,
-        "stale delete: still active"
-    );
-    let got = commit(store, t, &[deleted(&s[0], None)], "c5", t2).await;
-    assert_eq!(got, counts(0, 0, 1), "a delete without op_date applies");
-    let got = commit(store, t, &[deleted(&s[0], None)], "c6", t2).await;
-    assert_eq!(got, counts(0, 0, 0), "deleting a removed device is ignored");
-
+    removal_follow_ups(store, (t, other), &s, t1).await;
     let run = found(store.sync_run(t.run).await, "sync_run");
-    assert_eq!(
-        (run.pages, run.added, run.modified, run.deleted),
-        (6, 7, 2, 2),
-        "the run adds up every page"
-    );
+    let totals = (run.pages, run.added, run.modified, run.deleted);
+    assert_eq!(totals, (6, 4, 0, 2), "the run adds up every page");
+}
+
+/// After `abm_device_page_removals`' pages (s0 removed at t1, s1 active, s3 moved from
+/// `other` to `t`): late, stale and repeated deletes are ignored; a comeback is added.
+async fn removal_follow_ups(
+    store: &dyn Store,
+    (t, other): (Target, Target),
+    s: &[String],
+    t1: OffsetDateTime,
+) {
+    let t2 = at(1_700_000_900, 0);
+    let late = [deleted(&s[3], Some(t2))];
+    let got = commit(store, other, &late, "c", t2).await;
+    assert_eq!(got, NONE, "the old server's late delete is ignored");
+    assert_active(store, &s[3], t.server, "the moved device stays").await;
+    let back = [synced(full_device(&s[0], 3), "added", t2)];
+    let got = commit(store, t, &back, "c", t2).await;
+    assert_eq!(got, counts(1, 0, 0), "a comeback counts as added");
+    assert_active(store, &s[0], t.server, "and is active again").await;
+    let stale = [deleted(&s[0], Some(t1))];
+    let got = commit(store, t, &stale, "c", t2).await;
+    assert_eq!(got, NONE, "a delete older than the last op is ignored");
+    assert_active(store, &s[0], t.server, "stale delete: no change").await;
+    let plain = [deleted(&s[1], None)];
+    let got = commit(store, t, &plain, "c", t2).await;
+    assert_eq!(got, counts(0, 0, 1), "a delete without op_date applies");
+    let got = commit(store, t, &plain, "c", t2).await;
+    assert_eq!(got, NONE, "deleting a removed device is ignored");
 }

@@ -41,6 +41,23 @@ fn page<'a>(t: Target, changes: &'a [DeviceChange], cursor: &'a str) -> PageComm
     }
 }
 
+/// Commits `changes` as `as_target`, expects NotFound, and checks `t` is as `before`.
+async fn refused_unchanged(
+    store: &dyn Store,
+    (t, as_target): (Target, Target),
+    changes: &[DeviceChange],
+    serials: &[&str],
+    before: &Snapshot,
+    what: &str,
+) {
+    let r = store
+        .commit_sync_page(&page(as_target, changes, "cursor-2"))
+        .await;
+    assert_not_found(r, what);
+    let after = snapshot(store, t, serials).await;
+    assert_eq!(&after, before, "{what}: the page must store nothing");
+}
+
 /// A page that fails stores nothing: no device change, no cursor, no run counters.
 pub async fn abm_device_page_is_atomic(store: &dyn Store) {
     let (t, other) = (target(store).await, target(store).await);
@@ -59,55 +76,29 @@ pub async fn abm_device_page_is_atomic(store: &dyn Store) {
         synced(full_device(&new, 1), "added", t1),
     ];
 
-    // The run check comes after every device write, so this proves the rollback.
-    let unknown_run = Target {
-        server: t.server,
-        run: Uuid::new_v4(),
-    };
-    let r = store
-        .commit_sync_page(&page(unknown_run, &changes, "cursor-2"))
-        .await;
-    assert_not_found(r, "commit_sync_page with an unknown run");
-    let after = snapshot(store, t, &serials).await;
-    assert_eq!(
-        after, before,
-        "a page with an unknown run must store nothing"
-    );
-
-    let foreign_run = Target {
-        server: t.server,
-        run: other.run,
-    };
-    let r = store
-        .commit_sync_page(&page(foreign_run, &changes, "cursor-2"))
-        .await;
-    assert_not_found(r, "commit_sync_page with another server's run");
-    let after = snapshot(store, t, &serials).await;
-    assert_eq!(
-        after, before,
-        "a page with another server's run must store nothing"
-    );
+    // The run is checked after every device write, so these prove the rollback.
+    let cases = [
+        (Uuid::new_v4(), t.server, "an unknown run"),
+        (other.run, t.server, "another server's run"),
+        (t.run, Uuid::new_v4(), "an unknown server"),
+    ];
+    for (run, server, what) in cases {
+        let as_target = Target { server, run };
+        refused_unchanged(store, (t, as_target), &changes, &serials, &before, what).await;
+    }
     let other_run = found(store.sync_run(other.run).await, "other run");
     assert_eq!(other_run.pages, 0, "the other server's run is not counted");
 
-    let nowhere = Target {
-        server: Uuid::new_v4(),
-        run: t.run,
-    };
-    let r = store
-        .commit_sync_page(&page(nowhere, &changes, "cursor-2"))
-        .await;
-    assert_not_found(r, "commit_sync_page for an unknown server");
-    let state = must(store.sync_state(nowhere.server).await, "sync_state");
-    assert_eq!(state, None, "no state for an unknown server");
-    assert_eq!(snapshot(store, t, &serials).await, before, "nothing stored");
-
-    let got = must(
-        store.commit_sync_page(&page(t, &changes, "cursor-2")).await,
-        "the same page with the right run",
-    );
+    let retried = store.commit_sync_page(&page(t, &changes, "cursor-2")).await;
+    let got = must(retried, "the same page with the right run");
     assert_eq!(got, counts(1, 1, 1), "the retried page applies in full");
     assert_eq!(device(store, &new).await.data, full_device(&new, 1));
+    let state = found(store.sync_state(t.server).await, "sync_state");
+    assert_eq!(
+        state.cursor.as_deref(),
+        Some("cursor-2"),
+        "and stores its cursor"
+    );
 }
 
 /// Pages the batch cannot apply as one unit are refused before anything is written.

@@ -86,104 +86,81 @@ async fn check(store: &dyn Store, models: &[Model], q: AbmDeviceQuery, what: &st
     assert_eq!(n, want.len() as u64, "{what}: count");
 }
 
-/// Every filter alone and combined; keyset pages in serial order; counts ignore paging.
-pub async fn abm_device_list_filters(store: &dyn Store) {
-    let tag = serial("list");
-    let (a, b, models) = populate(store, &tag).await;
-    let mine = || AbmDeviceQuery {
-        serial_contains: Some(tag.to_ascii_lowercase()),
-        ..Default::default()
+/// Each filter alone, several combined, and LIKE wildcards taken literally.
+fn filter_cases(tag: &str, a: Target, b: Target) -> Vec<(AbmDeviceQuery, &'static str)> {
+    // The tag keeps every query to this case's devices.
+    let mine = |edit: &dyn Fn(&mut AbmDeviceQuery)| {
+        let mut q = AbmDeviceQuery {
+            serial_contains: Some(tag.to_ascii_lowercase()),
+            ..Default::default()
+        };
+        edit(&mut q);
+        q
     };
     let text = |s: &str| Some(s.to_owned());
-    let cases = [
-        (mine(), "serial search, case-insensitive"),
+    vec![
+        (mine(&|_| {}), "serial search, case-insensitive"),
+        (mine(&|q| q.abm_server_id = Some(a.server)), "server"),
+        (mine(&|q| q.os = text("macOS")), "os"),
+        (mine(&|q| q.device_family = text("iPad")), "device family"),
         (
-            AbmDeviceQuery {
-                abm_server_id: Some(a.server),
-                ..Default::default()
-            },
-            "server",
-        ),
-        (
-            AbmDeviceQuery {
-                os: text("macOS"),
-                ..mine()
-            },
-            "os",
-        ),
-        (
-            AbmDeviceQuery {
-                device_family: text("iPad"),
-                ..mine()
-            },
-            "device family",
-        ),
-        (
-            AbmDeviceQuery {
-                profile_status: text("assigned"),
-                ..mine()
-            },
+            mine(&|q| q.profile_status = text("assigned")),
             "profile status",
         ),
+        (mine(&|q| q.removed = Some(true)), "removed"),
+        (mine(&|q| q.removed = Some(false)), "active"),
         (
-            AbmDeviceQuery {
-                removed: Some(true),
-                ..mine()
-            },
-            "removed",
-        ),
-        (
-            AbmDeviceQuery {
-                removed: Some(false),
-                ..mine()
-            },
-            "active",
-        ),
-        (
-            AbmDeviceQuery {
-                abm_server_id: Some(b.server),
-                os: text("iOS"),
-                removed: Some(false),
-                serial_contains: Some(format!("{tag}-0")),
-                ..Default::default()
-            },
+            mine(&|q| {
+                q.abm_server_id = Some(b.server);
+                q.os = text("iOS");
+                q.removed = Some(false);
+                q.serial_contains = Some(format!("{tag}-0"));
+            }),
             "combined",
         ),
         (
-            AbmDeviceQuery {
-                serial_contains: Some(format!("{tag}-%")),
-                ..Default::default()
-            },
-            "LIKE wildcards are literal",
+            mine(&|q| q.serial_contains = Some(format!("{tag}-%"))),
+            "% is literal",
         ),
         (
-            AbmDeviceQuery {
-                serial_contains: Some(format!("{tag}_0")),
-                ..Default::default()
-            },
-            "underscore is literal",
+            mine(&|q| q.serial_contains = Some(format!("{tag}_0"))),
+            "_ is literal",
         ),
-    ];
-    for (q, what) in cases {
+    ]
+}
+
+/// Every filter alone and combined, listed in keyset pages in serial order; counts ignore
+/// paging.
+pub async fn abm_device_list_filters(store: &dyn Store) {
+    let tag = serial("list");
+    let (a, b, models) = populate(store, &tag).await;
+    for (q, what) in filter_cases(&tag, a, b) {
         check(store, &models, q, what).await;
     }
-    let total = must(store.count_abm_devices(&mine()).await, "count");
+    let mine = AbmDeviceQuery {
+        serial_contains: Some(tag.clone()),
+        ..Default::default()
+    };
+    let total = must(store.count_abm_devices(&mine).await, "count");
     assert_eq!(total, 12, "all twelve devices carry the tag");
 
-    let zero = AbmDeviceQuery { limit: 0, ..mine() };
+    let zero = AbmDeviceQuery {
+        limit: 0,
+        ..mine.clone()
+    };
     assert!(must(store.list_abm_devices(&zero).await, "limit 0").is_empty());
     let after = AbmDeviceQuery {
         after_serial: Some(format!("{tag}-05")),
         limit: 3,
-        ..mine()
+        ..mine
     };
     let page = must(store.list_abm_devices(&after).await, "after_serial");
     let serials: Vec<String> = page.into_iter().map(|d| d.data.serial_number).collect();
     let want: Vec<String> = (6..9).map(|i| format!("{tag}-{i:02}")).collect();
     assert_eq!(serials, want, "after_serial is exclusive");
-    let skip = must(
+    let all = must(
         store.count_abm_devices(&after).await,
         "count ignores paging",
     );
-    assert_eq!(skip, 12, "count ignores after_serial and limit");
+    assert_eq!(all, 12, "count ignores after_serial and limit");
 }

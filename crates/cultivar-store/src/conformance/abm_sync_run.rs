@@ -50,30 +50,21 @@ pub async fn abm_sync_run_round_trip(store: &dyn Store) {
 
     let fin = end("warning", Some("cursor echoed"), 1_700_000_002, 250_500);
     let done = must(store.finish_sync_run(run.id, &fin).await, "finish_sync_run");
+    let finished = SyncRun {
+        phase: "fetch".to_owned(),
+        finished_at: Some(fin.finished_at),
+        outcome: "warning".to_owned(),
+        error: Some("cursor echoed".to_owned()),
+        // 2.250 s between the start and the end: whole milliseconds.
+        duration_ms: Some(2_250),
+        ..want
+    };
     assert_eq!(
-        (
-            done.outcome.as_str(),
-            done.error.as_deref(),
-            done.phase.as_str()
-        ),
-        ("warning", Some("cursor echoed"), "fetch"),
-        "outcome, error and final phase stored"
+        done, finished,
+        "outcome, error, phase, end and duration stored"
     );
-    assert_eq!(
-        done.finished_at,
-        Some(fin.finished_at),
-        "finished_at stored"
-    );
-    assert_eq!(
-        done.duration_ms,
-        Some(2_250),
-        "duration = finished - started, in ms"
-    );
-    assert_eq!(
-        found(store.sync_run(run.id).await, "sync_run"),
-        done,
-        "reads back"
-    );
+    let read = found(store.sync_run(run.id).await, "sync_run");
+    assert_eq!(read, finished, "a finished run reads back");
 
     let early = end("success", None, 1_600_000_000, 0);
     let skewed = must(
@@ -85,7 +76,16 @@ pub async fn abm_sync_run_round_trip(store: &dyn Store) {
         Some(0),
         "a clock going back gives 0, not negative"
     );
+}
 
+/// Unknown ids and servers are NotFound; triggers and outcomes outside their sets are refused.
+pub async fn abm_sync_run_rules(store: &dyn Store) {
+    let server = insert_server(store).await.id;
+    let run = must(
+        store.insert_sync_run(&new_run(server, "startup", 1)).await,
+        "insert_sync_run",
+    );
+    let fin = end("success", None, 2, 0);
     assert_eq!(must(store.sync_run(Uuid::new_v4()).await, "sync_run"), None);
     let r = store.finish_sync_run(Uuid::new_v4(), &fin).await;
     assert_not_found(r, "finish_sync_run of an unknown run");

@@ -20,31 +20,20 @@ async fn fetch_page(store: &dyn Store, t: Target, changes: &[DeviceChange], gene
     must(store.commit_sync_page(&page).await, "commit_sync_page");
 }
 
-/// A full fetch bumps the generation and resets the cursor; finishing it removes the
-/// server's devices it did not return, counts them on the run and switches to sync.
-pub async fn abm_full_fetch_reconcile(store: &dyn Store) {
-    let (t, other) = (target(store).await, target(store).await);
+/// A full fetch bumps the generation and resets the cursor; finishing it switches to sync
+/// and keeps the cursor.
+pub async fn abm_full_fetch_phases(store: &dyn Store) {
+    let t = target(store).await;
     assert_eq!(must(store.sync_state(t.server).await, "sync_state"), None);
     let t0 = at(1_700_000_000, 5);
-    let state = must(
-        store.start_full_fetch(t.server, t0).await,
-        "start_full_fetch",
-    );
+    let state = must(store.start_full_fetch(t.server, t0).await, "start");
+    let got = (state.phase, state.cursor.as_deref(), state.fetch_generation);
     assert_eq!(
-        (state.phase, state.cursor.as_deref(), state.fetch_generation),
+        got,
         (SyncPhase::Fetch, None, 1),
-        "the first full fetch is generation 1"
+        "the first full fetch: generation 1"
     );
-    let s: Vec<String> = (0..4).map(|_| serial("recon")).collect();
-    let all: Vec<DeviceChange> = s.iter().map(|x| fetched(full_device(x, 1))).collect();
-    fetch_page(store, t, &all, 1).await;
-    fetch_page(
-        store,
-        other,
-        &[fetched(full_device(&serial("recon"), 1))],
-        0,
-    )
-    .await;
+    fetch_page(store, t, &[fetched(full_device(&serial("phase"), 1))], 1).await;
     let removed = must(
         store.finish_full_fetch(t.server, t.run, 1, t0).await,
         "finish",
@@ -62,73 +51,16 @@ pub async fn abm_full_fetch_reconcile(store: &dyn Store) {
         "and keeps the cursor"
     );
 
-    // s[3] is removed by a sync page; the second fetch returns only s[0].
-    commit(store, t, &[deleted(&s[3], None)], "sync-cursor", t0).await;
     let t1 = at(1_700_100_000, 9);
-    let state = must(
-        store.start_full_fetch(t.server, t1).await,
-        "start_full_fetch",
+    let state = must(store.start_full_fetch(t.server, t1).await, "start again");
+    let got = (
+        state.phase,
+        state.cursor,
+        state.cursor_at,
+        state.fetch_generation,
     );
-    assert_eq!(
-        (
-            state.phase,
-            state.cursor,
-            state.cursor_at,
-            state.fetch_generation
-        ),
-        (SyncPhase::Fetch, None, Some(t1), 2),
-        "a new full fetch: generation + 1, cursor reset"
-    );
-    let run2 = Target {
-        server: t.server,
-        run: new_run(store, t.server).await,
-    };
-    fetch_page(store, run2, &all[..1], 2).await;
-
-    let bogus = store
-        .finish_full_fetch(t.server, Uuid::new_v4(), 2, t1)
-        .await;
-    assert_not_found(bogus, "finish_full_fetch with an unknown run");
-    assert_eq!(
-        device(store, &s[1]).await.removed_at,
-        None,
-        "a failed finish removes nothing"
-    );
-
-    let removed = must(
-        store.finish_full_fetch(t.server, run2.run, 2, t1).await,
-        "finish",
-    );
-    assert_eq!(
-        removed, 2,
-        "the two active devices the fetch did not return"
-    );
-    assert_eq!(
-        device(store, &s[0]).await.removed_at,
-        None,
-        "returned device stays"
-    );
-    for x in &s[1..3] {
-        assert_eq!(
-            device(store, x).await.removed_at,
-            Some(t1),
-            "missing device removed"
-        );
-    }
-    assert_eq!(
-        device(store, &s[3]).await.removed_at,
-        Some(t0),
-        "an already removed device keeps its removal time"
-    );
-    let run = found(store.sync_run(run2.run).await, "sync_run");
-    assert_eq!(run.deleted, 2, "reconciled removals count on the run");
-    let others = crate::AbmDeviceQuery {
-        abm_server_id: Some(other.server),
-        removed: Some(false),
-        ..Default::default()
-    };
-    let others = must(store.list_abm_devices(&others).await, "list_abm_devices");
-    assert_eq!(others.len(), 1, "other servers are untouched");
+    let want = (SyncPhase::Fetch, None, Some(t1), 2);
+    assert_eq!(got, want, "a new full fetch: generation + 1, cursor reset");
 
     let nobody = Uuid::new_v4();
     assert_not_found(store.start_full_fetch(nobody, t1).await, "unknown server");
@@ -137,6 +69,57 @@ pub async fn abm_full_fetch_reconcile(store: &dyn Store) {
         .finish_full_fetch(fresh.server, fresh.run, 1, t1)
         .await;
     assert_not_found(no_state, "finish_full_fetch without a sync state");
+}
+
+/// Finishing a full fetch removes the server's active devices it did not return, counts them
+/// on the run, and leaves removed devices and other servers alone.
+pub async fn abm_full_fetch_reconcile(store: &dyn Store) {
+    let (t, other) = (target(store).await, target(store).await);
+    let t0 = at(1_700_000_000, 5);
+    let s: Vec<String> = (0..4).map(|_| serial("recon")).collect();
+    let all: Vec<DeviceChange> = s.iter().map(|x| fetched(full_device(x, 1))).collect();
+    fetch_page(store, t, &all, 1).await;
+    let theirs = serial("recon");
+    fetch_page(store, other, &[fetched(full_device(&theirs, 1))], 0).await;
+    commit(store, t, &[deleted(&s[3], None)], "sync-cursor", t0).await;
+
+    let t1 = at(1_700_100_000, 9);
+    let generation = must(store.start_full_fetch(t.server, t1).await, "start").fetch_generation;
+    let run2 = Target {
+        server: t.server,
+        run: new_run(store, t.server).await,
+    };
+    fetch_page(store, run2, &all[..1], generation).await;
+    let bogus = store.finish_full_fetch(t.server, Uuid::new_v4(), generation, t1);
+    assert_not_found(bogus.await, "finish_full_fetch with an unknown run");
+    let kept = device(store, &s[1]).await.removed_at;
+    assert_eq!(kept, None, "a failed finish removes nothing");
+
+    let finish = store.finish_full_fetch(t.server, run2.run, generation, t1);
+    assert_eq!(
+        must(finish.await, "finish"),
+        2,
+        "the two devices not returned"
+    );
+    assert_eq!(
+        device(store, &s[0]).await.removed_at,
+        None,
+        "returned device stays"
+    );
+    for x in &s[1..3] {
+        let removed = device(store, x).await.removed_at;
+        assert_eq!(
+            removed,
+            Some(t1),
+            "a device the fetch did not return is removed"
+        );
+    }
+    let earlier = device(store, &s[3]).await.removed_at;
+    assert_eq!(earlier, Some(t0), "a removed device keeps its removal time");
+    let run = found(store.sync_run(run2.run).await, "sync_run");
+    assert_eq!(run.deleted, 2, "reconciled removals count on the run");
+    let theirs = device(store, &theirs).await;
+    assert_eq!(theirs.removed_at, None, "other servers are untouched");
 }
 
 /// Success clears the last error; an error keeps the last success.

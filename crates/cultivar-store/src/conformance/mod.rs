@@ -23,16 +23,21 @@ use time::OffsetDateTime;
 
 use crate::{Store, StoreError};
 
-pub use abm_device::{abm_device_page_round_trip, abm_device_page_rules};
+pub use abm_device::{
+    abm_device_page_removals, abm_device_page_round_trip, abm_device_page_upserts,
+};
 pub use abm_device_atomic::{abm_device_page_is_atomic, abm_device_page_rules_refused};
 pub use abm_device_list::abm_device_list_filters;
 pub use abm_server::{
     abm_account_and_status, abm_server_delete, abm_server_round_trip, abm_server_rules,
     abm_staging_keypair, abm_sync_batch_size,
 };
-pub use abm_sync_run::{abm_sync_interrupted_runs, abm_sync_run_history, abm_sync_run_round_trip};
+pub use abm_sync_run::{
+    abm_sync_interrupted_runs, abm_sync_run_history, abm_sync_run_round_trip, abm_sync_run_rules,
+};
 pub use abm_sync_state::{
-    abm_full_fetch_reconcile, abm_server_delete_cascades_sync_data, abm_sync_health,
+    abm_full_fetch_phases, abm_full_fetch_reconcile, abm_server_delete_cascades_sync_data,
+    abm_sync_health,
 };
 pub use abm_token::{
     abm_token_install_failures_leave_row_intact, abm_token_install_keeps_keypair,
@@ -85,14 +90,17 @@ cases![
     abm_server_delete,
     abm_sync_batch_size,
     abm_device_page_round_trip,
-    abm_device_page_rules,
+    abm_device_page_upserts,
+    abm_device_page_removals,
     abm_device_page_is_atomic,
     abm_device_page_rules_refused,
+    abm_full_fetch_phases,
     abm_full_fetch_reconcile,
     abm_sync_health,
     abm_server_delete_cascades_sync_data,
     abm_device_list_filters,
     abm_sync_run_round_trip,
+    abm_sync_run_rules,
     abm_sync_run_history,
     abm_sync_interrupted_runs,
     audit_order_and_paging,
