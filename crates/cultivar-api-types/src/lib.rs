@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod abm;
+pub mod abm_sync;
 mod api_keys;
 mod audit;
 mod error;
