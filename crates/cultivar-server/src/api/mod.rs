@@ -7,11 +7,16 @@
 //! in [`routes`] and [`openapi::document`].
 
 mod abm;
+pub mod abm_devices;
+pub mod abm_sync;
 mod access;
 mod api_keys;
 mod audit;
 pub mod convert;
+pub mod device_csv;
 pub mod openapi;
+pub mod params;
+pub mod sync_views;
 mod whoami;
 
 use axum::{
@@ -139,6 +144,8 @@ pub fn routes() -> ApiRoutes {
         .merge(api_keys::routes())
         .merge(audit::routes())
         .merge(abm::routes())
+        .merge(abm_sync::routes())
+        .merge(abm_devices::routes())
         .merge(openapi::routes())
 }
 

@@ -32,6 +32,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::api_keys::Doc::openapi());
     doc.merge(super::audit::Doc::openapi());
     doc.merge(super::abm::Doc::openapi());
+    doc.merge(super::abm_sync::Doc::openapi());
+    doc.merge(super::abm_devices::Doc::openapi());
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",

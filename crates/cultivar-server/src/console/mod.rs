@@ -6,6 +6,7 @@
 //! not there yet, and merge its router in [`router`].
 
 mod abm;
+mod abm_devices;
 mod assets;
 mod csrf;
 mod dashboard;
@@ -43,7 +44,11 @@ pub const NAV: &[NavItem] = &[
     NavItem {
         label: "Devices",
         href: "/devices",
-        children: &[],
+        children: &[NavItem {
+            label: "ABM Devices",
+            href: "/devices/abm",
+            children: &[],
+        }],
     },
     NavItem {
         label: "Enrollment",
@@ -78,6 +83,7 @@ pub fn router() -> Router<AppState> {
         .merge(login::router())
         .merge(dashboard::router())
         .merge(abm::router())
+        .merge(abm_devices::router())
         // Pages show per-user data: never keep them in shared caches or the back/forward cache.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod abm_console;
+mod abm_sync;
 mod api_keys;
 mod audit;
 mod console;
