@@ -270,6 +270,17 @@ impl SimAdminClient {
         self.call(Method::POST, "/faults", Some(fault)).await
     }
 
+    /// Queues a fault that fires after `skip` requests to its endpoint have gone through.
+    pub async fn add_fault_after(
+        &self,
+        fault: &Fault,
+        skip: u32,
+    ) -> Result<Vec<Fault>, ClientError> {
+        let (url, rb) = self.request(Method::POST, "/faults");
+        let resp = Self::send(&url, rb.query(&[("skip", skip)]).json(fault)).await?;
+        decode(url, resp).await
+    }
+
     pub async fn faults(&self) -> Result<Vec<Fault>, ClientError> {
         self.get("/faults").await
     }
@@ -306,4 +317,33 @@ impl SimAdminClient {
         )
         .await
     }
+
+    /// Requests per Apple path since the simulator started.
+    pub async fn request_counts(&self) -> Result<RequestCounts, ClientError> {
+        self.get("/requests").await
+    }
+
+    /// Waits until `path` has had `count` requests (or `timeout_ms`, default 30 s, passed).
+    pub async fn wait_for_requests(
+        &self,
+        path: &str,
+        count: u64,
+        timeout_ms: Option<u64>,
+    ) -> Result<RequestWait, ClientError> {
+        let q = RequestWaitQuery {
+            path: path.to_string(),
+            count,
+            timeout_ms,
+        };
+        let (url, rb) = self.request(Method::GET, "/requests/wait");
+        let resp = Self::send(&url, rb.query(&q)).await?;
+        decode(url, resp).await
+    }
+}
+
+async fn decode<T: DeserializeOwned>(url: String, resp: Response) -> Result<T, ClientError> {
+    resp.json().await.map_err(|e| ClientError::Decode {
+        url,
+        reason: e.to_string(),
+    })
 }

@@ -1,5 +1,7 @@
 //! Scripted faults, like depsim's per-endpoint response lists: each fault fires `count` times on
-//! the next requests to its endpoint (or any Apple endpoint for `"*"`), in the order queued.
+//! the next requests to its endpoint (or any Apple endpoint for `"*"`), in the order queued. A
+//! fault queued with a `skip` first lets that many requests through, so a test can aim at the
+//! Nth page of a fetch (e.g. hold it with `latency_ms` while it kills the client).
 //!
 //! Besides error statuses, one behaviour of Apple's can be scripted: [`ECHO_CURSOR`] as the
 //! `code` of a fault without an error status on fetch or sync answers with the request's own
@@ -126,23 +128,41 @@ fn default_code(status: StatusCode) -> &'static str {
     }
 }
 
+/// A queued fault and the requests it still lets through before firing.
+#[derive(Debug)]
+struct Queued {
+    fault: Fault,
+    skip: u32,
+}
+
 /// Queued faults per endpoint.
 #[derive(Debug, Default)]
 pub struct FaultQueue {
-    queues: BTreeMap<String, VecDeque<Fault>>,
+    queues: BTreeMap<String, VecDeque<Queued>>,
 }
 
 impl FaultQueue {
+    #[cfg(test)]
     pub fn push(&mut self, fault: Fault) {
+        self.push_after(fault, 0);
+    }
+
+    /// Queues `fault` to fire once `skip` requests to its endpoint have passed it. Until then
+    /// the faults queued behind it for that endpoint wait too (faults fire in order).
+    pub fn push_after(&mut self, fault: Fault, skip: u32) {
         self.queues
             .entry(fault.endpoint.clone())
             .or_default()
-            .push_back(fault);
+            .push_back(Queued { fault, skip });
     }
 
     /// Everything still queued, endpoint by endpoint.
     pub fn list(&self) -> Vec<Fault> {
-        self.queues.values().flatten().cloned().collect()
+        self.queues
+            .values()
+            .flatten()
+            .map(|q| q.fault.clone())
+            .collect()
     }
 
     pub fn clear(&mut self) -> usize {
@@ -151,7 +171,8 @@ impl FaultQueue {
         n
     }
 
-    /// Consumes one firing of the fault due for `path`: its own queue first, then `*`.
+    /// Consumes one firing of the fault due for `path`: its own queue first, then `*`. A
+    /// queue whose first fault is still skipping counts the request and has nothing to fire.
     pub fn take(&mut self, path: &str) -> Option<Fault> {
         for key in [path, "*"] {
             let Some(queue) = self.queues.get_mut(key) else {
@@ -160,9 +181,13 @@ impl FaultQueue {
             let Some(front) = queue.front_mut() else {
                 continue;
             };
-            front.count -= 1;
-            let fired = front.clone();
-            if front.count == 0 {
+            if front.skip > 0 {
+                front.skip -= 1;
+                continue;
+            }
+            front.fault.count -= 1;
+            let fired = front.fault.clone();
+            if front.fault.count == 0 {
                 queue.pop_front();
             }
             if queue.is_empty() {
@@ -176,6 +201,7 @@ impl FaultQueue {
 
 /// Middleware on the Apple API: answers with the next due fault, if any.
 pub(crate) async fn inject(State(sim): State<Sim>, req: Request, next: Next) -> Response {
+    sim.requests().record(req.uri().path());
     let fault = sim.faults().take(req.uri().path());
     let Some(fault) = fault else {
         return next.run(req).await;
@@ -243,6 +269,20 @@ mod tests {
             statuses,
             vec![Some(429), Some(429), Some(503), Some(500), None]
         );
+        assert!(q.list().is_empty());
+    }
+
+    #[test]
+    fn a_skipping_fault_lets_requests_through_first() {
+        let mut q = FaultQueue::default();
+        q.push_after(fault("/server/devices", 503, 1), 2);
+        q.push(fault("/server/devices", 429, 1));
+        q.push(fault("*", 500, 1));
+        let statuses: Vec<Option<u16>> = (0..5)
+            .map(|_| q.take("/server/devices").and_then(|f| f.status))
+            .collect();
+        // The wildcard is a queue of its own and fires while the skipping fault waits.
+        assert_eq!(statuses, vec![Some(500), None, Some(503), Some(429), None]);
         assert!(q.list().is_empty());
     }
 

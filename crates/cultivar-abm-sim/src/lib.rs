@@ -9,6 +9,7 @@
 //! # Layout
 //! - [`state`]: the organisation, MDM servers, devices, profiles and event logs.
 //! - `cursors`, `sessions`, `faults`: cursor table, auth sessions and nonces, scripted faults.
+//! - `requests`: requests per Apple path, which tests read or wait on (`/_sim/requests`).
 //! - `api`: the Apple endpoints; `admin`: the portal endpoints; [`admin_types`]: their bodies.
 //! - `persistence`: the atomic state file. [`SimAdminClient`]: the admin API over HTTP.
 //!
@@ -27,6 +28,7 @@ mod faults;
 mod ids;
 mod persistence;
 mod render;
+mod requests;
 mod sessions;
 mod sim;
 pub mod state;

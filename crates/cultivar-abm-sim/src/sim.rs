@@ -9,6 +9,7 @@ use crate::cursors::CursorTable;
 use crate::error::SimError;
 use crate::faults::FaultQueue;
 use crate::persistence::{self, Saver, SnapshotRef};
+use crate::requests::RequestLog;
 use crate::sessions::{SessionConfig, Sessions};
 use crate::state::{OsChoice, SimState};
 use std::path::PathBuf;
@@ -52,6 +53,7 @@ struct Inner {
     cursors: Mutex<CursorTable>,
     sessions: Mutex<Sessions>,
     faults: Mutex<FaultQueue>,
+    requests: RequestLog,
     clock: SimClock,
     saver: Option<Saver>,
 }
@@ -74,6 +76,7 @@ impl Sim {
                 cursors: Mutex::new(cursors),
                 sessions: Mutex::new(Sessions::new(options.sessions)),
                 faults: Mutex::new(FaultQueue::default()),
+                requests: RequestLog::default(),
                 clock: SimClock::new(options.clock, offset),
                 saver: options.state_file.map(Saver::new),
             }),
@@ -135,6 +138,10 @@ impl Sim {
             .faults
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn requests(&self) -> &RequestLog {
+        &self.inner.requests
     }
 
     /// Saves the state file (no-op without one). Called after admin changes and at shutdown.

@@ -1,7 +1,7 @@
 //! Organisation settings, fault scripts, sessions and the clock.
 
-use super::types::{ClockAdvance, ClockInfo, OrgPatch, Removed};
-use super::{parse, saved};
+use super::types::{ClockAdvance, ClockInfo, FaultQuery, OrgPatch, Removed};
+use super::{parse, query, saved};
 use crate::clock::format_ms;
 use crate::error::AdminError;
 use crate::faults::Fault;
@@ -9,7 +9,8 @@ use crate::sessions::SessionConfig;
 use crate::state::Org;
 use crate::Sim;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::Json;
 
 pub(super) async fn org(State(sim): State<Sim>) -> Json<Org> {
@@ -52,12 +53,14 @@ pub(super) async fn update_org(
 
 pub(super) async fn add_fault(
     State(sim): State<Sim>,
+    q: Result<Query<FaultQuery>, QueryRejection>,
     body: Bytes,
 ) -> Result<Json<Vec<Fault>>, AdminError> {
+    let skip = query(q)?.skip.unwrap_or(0);
     let fault: Fault = parse(&body)?;
     fault.validate().map_err(AdminError::bad_request)?;
     let mut faults = sim.faults();
-    faults.push(fault);
+    faults.push_after(fault, skip);
     Ok(Json(faults.list()))
 }
 

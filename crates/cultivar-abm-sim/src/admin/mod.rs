@@ -1,11 +1,13 @@
 //! The admin API under `/_sim`: plays the ABM web portal (servers, tokens, devices, assignment,
-//! organisation settings) and drives the simulation (faults, sessions, clock). JSON in and out;
+//! organisation settings) and drives the simulation (faults, sessions, clock), and reports the
+//! requests it has had (`/requests`, `/requests/wait`). JSON in and out;
 //! errors are `{"error": "<field>: <rule>"}` with 400 or 404. Every change is saved to the state
 //! file before the reply.
 
 mod csv_rows;
 mod devices;
 mod misc;
+mod requests;
 mod servers;
 pub mod types;
 
@@ -45,6 +47,8 @@ pub(crate) fn routes() -> Router<Sim> {
         .route("/sessions/invalidate", post(misc::invalidate_sessions))
         .route("/clock", get(misc::clock))
         .route("/clock/advance", post(misc::advance_clock))
+        .route("/requests", get(requests::counts))
+        .route("/requests/wait", get(requests::wait))
 }
 
 /// Parses a JSON body with an error that says what is wrong with it.

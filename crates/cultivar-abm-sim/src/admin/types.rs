@@ -191,3 +191,36 @@ pub struct ClockInfo {
 pub struct Removed {
     pub removed: usize,
 }
+
+/// Query of `POST /_sim/faults`: `skip=N` lets N requests to the endpoint through first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultQuery {
+    #[serde(default)]
+    pub skip: Option<u32>,
+}
+
+/// `GET /_sim/requests`: requests per Apple path since the simulator started.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestCounts {
+    pub counts: std::collections::BTreeMap<String, u64>,
+}
+
+/// Query of `GET /_sim/requests/wait`: answer once `path` has had `count` requests, or after
+/// `timeout_ms` (default 30 s, at most 120 s).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestWaitQuery {
+    pub path: String,
+    pub count: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+}
+
+/// Answer of `GET /_sim/requests/wait`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestWait {
+    pub path: String,
+    /// Requests `path` had when the wait ended.
+    pub count: u64,
+    /// Whether the count asked for was reached before the timeout.
+    pub reached: bool,
+}
