@@ -93,7 +93,8 @@ impl Run {
     pub(super) fn spawn(self, done: watch::Sender<Option<SyncSummary>>) {
         let svc = self.svc.clone();
         let server_id = self.server_id;
-        let (run_id, trigger, started_at) = (self.run_id, self.trigger, self.started_at);
+        let (run_id, trigger, phase, started_at) =
+            (self.run_id, self.trigger, self.phase, self.started_at);
         tokio::spawn(async move {
             let summary = match tokio::spawn(self.execute()).await {
                 Ok(summary) => summary,
@@ -104,13 +105,13 @@ impl Run {
                         server_id,
                         run_id,
                         trigger,
-                        phase: SyncPhase::Fetch,
+                        phase,
                         started_at,
                     };
                     let error = RunError::Core(CoreError::Internal(
                         "the sync run stopped unexpectedly".into(),
                     ));
-                    run.record(End::Failed(error), run.phase).await
+                    run.record(End::Failed(error), phase).await
                 }
             };
             svc.finished(server_id, summary.clone());
