@@ -124,9 +124,18 @@ async fn whole_exchange_shows_organisation_server_and_expiry() {
             "{actions:?}"
         );
         // Prometheus shows the days left, for alerting before expiry.
-        let metrics = w.server.http().get(w.server.url_for("/metrics")).send().await.unwrap();
+        let metrics = w
+            .server
+            .http()
+            .get(w.server.url_for("/metrics"))
+            .send()
+            .await
+            .unwrap();
         let text = metrics.text().await.unwrap();
-        let line = format!("cultivar_abm_token_days_left{{abm_server=\"Acme ABM\"}} {}", token.days_left);
+        let line = format!(
+            "cultivar_abm_token_days_left{{abm_server=\"Acme ABM\"}} {}",
+            token.days_left
+        );
         assert!(text.contains(&line), "{line} not in /metrics");
         // Secrets are sealed at rest: the stored row holds neither PEM key nor token JSON.
         let row = w.server.store().abm_server(id).await.unwrap().unwrap();
