@@ -5,6 +5,9 @@
 #![forbid(unsafe_code)]
 
 mod abm;
+mod abm_sync;
+
+pub use abm_sync::SyncNow;
 
 use cultivar_api_types::ErrorBody;
 use reqwest::{Method, RequestBuilder, Response};
@@ -27,6 +30,9 @@ pub enum ClientError {
     /// The server answered something this client does not understand.
     #[error("unexpected answer from {url}: {detail}")]
     Unexpected { url: String, detail: String },
+    /// Writing a download to its destination failed.
+    #[error("writing the download failed: {detail}")]
+    Output { detail: String },
 }
 
 /// Admin API client: a base URL and an API key.
@@ -90,14 +96,22 @@ impl AdminClient {
         req: RequestBuilder,
     ) -> Result<T, ClientError> {
         let resp = self.send(path, req).await?;
-        let bytes = resp.bytes().await.map_err(|e| ClientError::Transport {
+        let bytes = resp.bytes().await.map_err(|e| self.transport(path, e))?;
+        self.decode(path, &bytes)
+    }
+
+    fn decode<T: DeserializeOwned>(&self, path: &str, bytes: &[u8]) -> Result<T, ClientError> {
+        serde_json::from_slice(bytes).map_err(|e| ClientError::Unexpected {
+            url: self.url(path),
+            detail: format!("{e}: {}", String::from_utf8_lossy(bytes)),
+        })
+    }
+
+    fn transport(&self, path: &str, e: reqwest::Error) -> ClientError {
+        ClientError::Transport {
             url: self.url(path),
             detail: e.to_string(),
-        })?;
-        serde_json::from_slice(&bytes).map_err(|e| ClientError::Unexpected {
-            url: self.url(path),
-            detail: format!("{e}: {}", String::from_utf8_lossy(&bytes)),
-        })
+        }
     }
 
     async fn text(&self, path: &str, req: RequestBuilder) -> Result<String, ClientError> {
