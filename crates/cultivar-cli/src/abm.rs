@@ -1,4 +1,5 @@
-//! `cultivar abm …`: ABM server entries and the token exchange, over the admin API.
+//! `cultivar abm …`: ABM server entries and the token exchange, over the admin API; device sync
+//! verbs live in [`crate::abm_sync`].
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +10,7 @@ use cultivar_client::AdminClient;
 use uuid::Uuid;
 
 use crate::{
+    abm_sync,
     output::{table, Output},
     GlobalOpts,
 };
@@ -18,6 +20,12 @@ pub enum AbmCommand {
     /// ABM MDM server entries (tokens).
     #[command(subcommand)]
     Servers(ServersCommand),
+    /// Sync devices from ABM now: starts a run, or joins the one in progress.
+    Sync(abm_sync::SyncArgs),
+    /// A server's sync history, newest first.
+    SyncRuns(abm_sync::SyncRunsArgs),
+    /// Devices synced from ABM (a page, or every match as CSV with --csv).
+    Devices(abm_sync::DevicesArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -60,12 +68,17 @@ pub enum ServersCommand {
     Refresh { id: Uuid },
     /// Delete an entry and its token.
     Delete { id: Uuid },
+    /// Set how many devices each sync request asks Apple for (1–1000, default 100).
+    SetBatchSize { id: Uuid, n: u32 },
 }
 
 pub async fn run(command: AbmCommand, global: &GlobalOpts, out: &Output) -> anyhow::Result<()> {
     let client = crate::api_client(global)?;
     match command {
         AbmCommand::Servers(cmd) => servers(cmd, &client, out).await,
+        AbmCommand::Sync(args) => abm_sync::sync(&client, args, out).await,
+        AbmCommand::SyncRuns(args) => abm_sync::sync_runs(&client, args, out).await,
+        AbmCommand::Devices(args) => abm_sync::devices(&client, args, out).await,
     }
 }
 
@@ -123,6 +136,9 @@ async fn servers(cmd: ServersCommand, client: &AdminClient, out: &Output) -> any
         ServersCommand::Refresh { id } => {
             let server = client.abm_refresh(id).await?;
             out.print(&server, || describe(&server))
+        }
+        ServersCommand::SetBatchSize { id, n } => {
+            abm_sync::set_batch_size(client, id, n, out).await
         }
         ServersCommand::Delete { id } => {
             client.abm_delete_server(id).await?;

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod abm;
+mod abm_sync;
 mod admin;
 mod output;
 mod serve;
@@ -56,7 +57,7 @@ enum Command {
     Admin(admin::AdminCommand),
     /// Simulators (`sim abm`: Apple Business Manager).
     Sim(sim::SimArgs),
-    /// Apple Business Manager: server entries and tokens (over the admin API).
+    /// Apple Business Manager: server entries, tokens and device sync (over the admin API).
     #[command(subcommand)]
     Abm(abm::AbmCommand),
 }

@@ -16,6 +16,11 @@ impl Output {
         Output { json }
     }
 
+    /// Whether `--json` was given.
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
     /// Prints the command's result: `value` as JSON, or the text from `text`.
     pub fn print<T: Serialize>(
         &self,
@@ -36,6 +41,10 @@ impl Output {
     /// Reports a failure and returns the exit code to use.
     pub fn fail(&self, err: &anyhow::Error) -> ExitCode {
         let message = one_line(err);
+        if self.json && err.downcast_ref::<Reported>().is_some() {
+            // The command's one document (which tells the failure) is already out.
+            return ExitCode::FAILURE;
+        }
         if self.json {
             // Under --json the error is the one document on stdout, where scripts read.
             println!("{}", serde_json::json!({ "error": message }));
@@ -45,6 +54,19 @@ impl Output {
         ExitCode::FAILURE
     }
 }
+
+/// A failure the command has already printed its result for (e.g. the summary of a failed
+/// sync run): the exit code is non-zero, and under `--json` nothing more is printed.
+#[derive(Debug)]
+pub struct Reported(pub String);
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Reported {}
 
 /// The error and its causes as one line: `outer: inner: root`.
 pub fn one_line(err: &anyhow::Error) -> String {
