@@ -51,6 +51,8 @@ pub(super) struct RunLine {
     pub phase: String,
     pub started: String,
     pub pages: u64,
+    /// "1 page", "3 pages".
+    pub pages_text: String,
     pub added: u64,
     pub modified: u64,
     pub deleted: u64,
@@ -72,6 +74,7 @@ impl From<&SyncRunView> for RunLine {
             phase: phase_label(&r.phase).to_owned(),
             started: timestamp(r.started_at),
             pages: r.pages,
+            pages_text: plural(r.pages, "page"),
             added: r.added,
             modified: r.modified,
             deleted: r.deleted,
@@ -88,8 +91,10 @@ impl From<&SyncRunView> for RunLine {
 /// The run in progress.
 pub(super) struct ProgressLine {
     pub phase: String,
-    pub pages: u64,
-    pub devices: u64,
+    /// "1 page", "3 pages".
+    pub pages: String,
+    /// "1 device", "250 devices".
+    pub devices: String,
     pub added: u64,
     pub modified: u64,
     pub deleted: u64,
@@ -100,8 +105,8 @@ impl From<&SyncProgressView> for ProgressLine {
     fn from(p: &SyncProgressView) -> Self {
         ProgressLine {
             phase: phase_label(&p.phase).to_owned(),
-            pages: p.pages,
-            devices: p.devices_seen,
+            pages: plural(p.pages, "page"),
+            devices: plural(p.devices_seen, "device"),
             added: p.added,
             modified: p.modified,
             deleted: p.deleted,
@@ -153,6 +158,15 @@ impl ServerPanel {
                 .filter(|r| !r.is_running())
                 .map(RunLine::from),
         }
+    }
+}
+
+/// `1 page`, `2 pages`.
+pub(super) fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
@@ -225,5 +239,9 @@ mod tests {
         assert_eq!(os_label("OSX"), "macOS");
         assert_eq!(os_label("iOS"), "iOS");
         assert_eq!(phase_label("fetch"), "full fetch");
+        assert_eq!(
+            (plural(1, "page"), plural(0, "page")),
+            ("1 page".to_owned(), "0 pages".to_owned())
+        );
     }
 }

@@ -168,7 +168,7 @@ async fn devices_page_shows_progress_then_summary_and_filters() {
             "{done}"
         );
         assert!(
-            done.contains("1 pages, 7 added, 0 modified, 0 deleted"),
+            done.contains("1 page, 7 added, 0 modified, 0 deleted"),
             "{done}"
         );
         assert_eq!(by_id(&done, "device-total"), "7");
