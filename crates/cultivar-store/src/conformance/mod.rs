@@ -8,6 +8,7 @@
 mod abm_device;
 mod abm_device_atomic;
 mod abm_device_list;
+mod abm_device_moves;
 mod abm_server;
 mod abm_sync_run;
 mod abm_sync_state;
@@ -28,6 +29,7 @@ pub use abm_device::{
 };
 pub use abm_device_atomic::{abm_device_page_is_atomic, abm_device_page_rules_refused};
 pub use abm_device_list::abm_device_list_filters;
+pub use abm_device_moves::abm_device_page_moves;
 pub use abm_server::{
     abm_account_and_status, abm_server_delete, abm_server_round_trip, abm_server_rules,
     abm_staging_keypair, abm_sync_batch_size,
@@ -92,6 +94,7 @@ cases![
     abm_device_page_round_trip,
     abm_device_page_upserts,
     abm_device_page_removals,
+    abm_device_page_moves,
     abm_device_page_is_atomic,
     abm_device_page_rules_refused,
     abm_full_fetch_phases,

@@ -15,6 +15,12 @@ use crate::{AbmDevice, AbmDeviceQuery, PageCommit, PageCounts, StoreError, SyncS
 ///   removed): **added**. A moved device shows under its new server; a re-assigned one returns.
 /// - Stale guard: a change whose `op_date` is older than the `last_op_date` of a device on S
 ///   is ignored (not counted), whichever kind it is.
+/// - Stale guard across servers: an `Upsert` with an `op_date` of a device on another server
+///   (removed or not) is ignored (not counted) when that `op_date` is older than the device's
+///   `last_op_date` or, when it has none (a fetched row), its `device_assigned_date`. Apple
+///   orders its logs per server only, so the old server's late `added`/`modified` would
+///   otherwise pull a moved device back. A re-assignment after a release is newer than the
+///   stored `deleted` and applies; fetch records (no `op_date`) always apply.
 /// - `Removed` of a device on S that is not removed sets `removed_at = now` and
 ///   `last_op_type = "deleted"`: **deleted**. Anything else (another server, already
 ///   removed, unknown) is ignored, so a late `deleted` from the old server after a move

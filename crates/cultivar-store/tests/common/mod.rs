@@ -111,6 +111,7 @@ macro_rules! conformance_tests {
             abm_device_page_round_trip,
             abm_device_page_upserts,
             abm_device_page_removals,
+            abm_device_page_moves,
             abm_device_page_is_atomic,
             abm_device_page_rules_refused,
             abm_full_fetch_phases,

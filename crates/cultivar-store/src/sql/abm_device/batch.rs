@@ -20,10 +20,10 @@ use crate::{
 pub(super) fn select_existing(backend: Backend, serials: Vec<Option<String>>) -> Query {
     dialect(
         backend,
-        "SELECT serial_number, abm_server_id, removed_at, last_op_date FROM abm_devices \
-         WHERE serial_number IN (SELECT value FROM json_each($1))",
-        "SELECT serial_number, abm_server_id, removed_at, last_op_date FROM abm_devices \
-         WHERE serial_number = ANY($1)",
+        "SELECT serial_number, abm_server_id, removed_at, last_op_date, device_assigned_date \
+         FROM abm_devices WHERE serial_number IN (SELECT value FROM json_each($1))",
+        "SELECT serial_number, abm_server_id, removed_at, last_op_date, device_assigned_date \
+         FROM abm_devices WHERE serial_number = ANY($1)",
     )
     .bind(serials)
 }

@@ -14,6 +14,7 @@ pub(super) struct Existing {
     pub(super) abm_server_id: Uuid,
     pub(super) removed: bool,
     pub(super) last_op_date: Option<OffsetDateTime>,
+    pub(super) device_assigned_date: Option<OffsetDateTime>,
 }
 
 /// An upsert that will be written.
@@ -113,12 +114,21 @@ pub(super) fn plan<'a>(
     plan
 }
 
-/// An older event for a device on this server must not undo a newer one already applied.
+/// An older event must not undo a newer one already applied. On this server that is any
+/// event older than the last op. For a device another server has (Apple orders its logs per
+/// server only), a late `added`/`modified` of the old server would otherwise pull a moved
+/// device back; a fetched row has no op, so its assignment date says since when it is there.
+/// (Removals of another server's device are ignored anyway, stale or not.)
 fn is_stale(server: Uuid, row: &Existing, op_date: Option<OffsetDateTime>) -> bool {
-    match (op_date, row.last_op_date) {
-        (Some(change), Some(stored)) => row.abm_server_id == server && change < stored,
-        _ => false,
-    }
+    let Some(change) = op_date else {
+        return false;
+    };
+    let known = if row.abm_server_id == server {
+        row.last_op_date
+    } else {
+        row.last_op_date.or(row.device_assigned_date)
+    };
+    known.is_some_and(|known| change < known)
 }
 
 #[cfg(test)]
@@ -149,6 +159,14 @@ mod tests {
             abm_server_id: server,
             removed,
             last_op_date: last,
+            device_assigned_date: None,
+        }
+    }
+
+    fn fetched_row(server: Uuid, assigned: Option<OffsetDateTime>) -> Existing {
+        Existing {
+            device_assigned_date: assigned,
+            ..row(server, false, None)
         }
     }
 
@@ -157,7 +175,11 @@ mod tests {
         let (s, other) = (Uuid::new_v4(), Uuid::new_v4());
         let existing: HashMap<String, Existing> = [
             ("MOD", row(s, false, t(100))),
-            ("MOVED", row(other, false, t(500))),
+            ("MOVED", row(other, false, t(50))),
+            ("LATE", row(other, false, t(500))),
+            ("LATE-FETCHED", fetched_row(other, t(500))),
+            ("REASSIGNED", row(other, true, t(50))),
+            ("TAKEN", fetched_row(other, t(500))),
             ("BACK", row(s, true, None)),
             ("STALE", row(s, false, t(300))),
             ("DEL", row(s, false, None)),
@@ -172,6 +194,10 @@ mod tests {
             upsert("NEW", None),
             upsert("MOD", t(200)),
             upsert("MOVED", t(100)),
+            upsert("LATE", t(100)),
+            upsert("LATE-FETCHED", t(100)),
+            upsert("REASSIGNED", t(100)),
+            upsert("TAKEN", None),
             upsert("BACK", None),
             upsert("STALE", t(200)),
             removed("DEL", t(1)),
@@ -186,11 +212,14 @@ mod tests {
             .iter()
             .map(|u| u.data.serial_number.as_str())
             .collect();
-        assert_eq!(written, ["NEW", "MOD", "MOVED", "BACK"]);
+        assert_eq!(
+            written,
+            ["NEW", "MOD", "MOVED", "REASSIGNED", "TAKEN", "BACK"]
+        );
         let removed: Vec<&str> = plan.removals.iter().map(|r| r.serial_number).collect();
         assert_eq!(removed, ["DEL"]);
         let want = PageCounts {
-            added: 3,
+            added: 5,
             modified: 1,
             deleted: 1,
         };
@@ -198,12 +227,24 @@ mod tests {
     }
 
     #[test]
-    fn equal_op_dates_are_not_stale() {
+    fn staleness_compares_the_known_dates() {
         let s = Uuid::new_v4();
         assert!(!is_stale(s, &row(s, false, t(5)), t(5)));
         assert!(is_stale(s, &row(s, false, t(5)), t(4)));
         assert!(!is_stale(s, &row(s, false, None), t(4)));
         assert!(!is_stale(s, &row(s, false, t(5)), None));
+        // This server's fetched rows have no op to compare with; another server's do.
+        assert!(!is_stale(s, &fetched_row(s, t(5)), t(4)));
+        let other = Uuid::new_v4();
+        assert!(is_stale(s, &fetched_row(other, t(5)), t(4)));
+        assert!(!is_stale(s, &fetched_row(other, t(5)), t(5)));
+        // The last op wins over the assignment date when both are known.
+        let both = Existing {
+            last_op_date: t(3),
+            ..fetched_row(other, t(5))
+        };
+        assert!(!is_stale(s, &both, t(4)));
+        assert!(is_stale(s, &row(other, true, t(5)), t(4)));
     }
 
     fn page<'a>(changes: &'a [DeviceChange], cursor: &'a str) -> PageCommit<'a> {

@@ -81,6 +81,7 @@ impl SqlStore {
                 abm_server_id: row.uuid("abm_server_id")?,
                 removed: row.opt_time("removed_at")?.is_some(),
                 last_op_date: row.opt_time("last_op_date")?,
+                device_assigned_date: row.opt_time("device_assigned_date")?,
             };
             existing.insert(row.text("serial_number")?, found);
         }
