@@ -267,10 +267,6 @@ impl Run {
             .into_iter()
             .map(to_change)
             .collect();
-        let changes = match state.phase {
-            SyncPhase::Sync => self.drop_stale(changes).await?,
-            SyncPhase::Fetch => changes,
-        };
         let commit = PageCommit {
             abm_server_id: self.server_id,
             run_id: self.run_id,
@@ -292,33 +288,6 @@ impl Run {
         } else {
             Step::Done
         })
-    }
-
-    /// Drops sync records older than what is stored about a device that another ABM server
-    /// reported since: Apple's logs are ordered per server only, so after a move the old
-    /// server's earlier `added`/`modified` may arrive after the new server's `added` (in an
-    /// earlier page than its `deleted`) and would otherwise pull the device back. A fetched
-    /// device has no `op_date`; its assignment date says since when it is where it is.
-    ///
-    /// The store's own stale guard covers devices of this server only, hence the look-ups here
-    /// (sync pages only: a full fetch lists current assignments and has no dates to compare).
-    async fn drop_stale(&self, changes: Vec<DeviceChange>) -> Result<Vec<DeviceChange>, RunError> {
-        let store = &self.svc.inner.store;
-        let mut kept = Vec::with_capacity(changes.len());
-        for change in changes {
-            if let (DeviceChange::Upsert { data, .. }, Some(date)) = (&change, change.op_date()) {
-                if let Some(row) = store.abm_device(&data.serial_number).await? {
-                    let known = row.last_op_date.max(row.data.device_assigned_date);
-                    let newer = known.is_some_and(|d| d > date);
-                    if row.abm_server_id != self.server_id && newer {
-                        tracing::debug!(serial = %data.serial_number, "stale ABM record of a device another server reported since; ignored");
-                        continue;
-                    }
-                }
-            }
-            kept.push(change);
-        }
-        Ok(kept)
     }
 
     async fn finish_fetch(&self, state: &SyncState) -> Result<(), RunError> {
