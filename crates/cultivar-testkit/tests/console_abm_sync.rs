@@ -52,12 +52,9 @@ async fn column(client: &Client, class: &str) -> Vec<String> {
     out
 }
 
-#[tokio::test]
-async fn abm_devices_sync_now_in_a_browser() {
-    let Some((chromium, chromedriver)) = chromium() else {
-        return;
-    };
-    let sim = TestSim::start(0).await;
+/// A server with a console user and an ABM entry whose simulator server has 5 iPhones, 3 Macs
+/// and 2 iPads; returns the server, the entry id, every serial and the Macs' serials.
+async fn fleet(sim: &TestSim) -> (TestServer, Uuid, Vec<String>, Vec<String>) {
     let server = TestServer::start(Backend::Sqlite).await.unwrap();
     // The scheduler's startup tick (before any ABM server) is over; the next is 5 minutes away.
     let mut ticks = server.state().sync.ticks();
@@ -65,24 +62,19 @@ async fn abm_devices_sync_now_in_a_browser() {
     cultivar_core::auth::create_admin_user(&**server.store(), EMAIL, PASSWORD)
         .await
         .unwrap();
-    let (id, sim_uuid) = connected_entry(&server, &sim, "Fleet ABM").await;
-    let mut serials = assigned(&sim, &sim_uuid, 5, "iOS").await;
-    let macs = assigned(&sim, &sim_uuid, 3, "macOS").await;
+    let (id, sim_uuid) = connected_entry(&server, sim, "Fleet ABM").await;
+    let mut serials = assigned(sim, &sim_uuid, 5, "iOS").await;
+    let macs = assigned(sim, &sim_uuid, 3, "macOS").await;
     serials.extend(macs.clone());
-    serials.extend(assigned(&sim, &sim_uuid, 2, "iPadOS").await);
+    serials.extend(assigned(sim, &sim_uuid, 2, "iPadOS").await);
+    (server, id, serials, macs)
+}
 
-    let files = tempfile::tempdir().unwrap();
-    let browser = Browser::start(&chromium, &chromedriver).await;
-    let client = &browser.client;
-    client.set_window_size(1400, 1800).await.unwrap();
-    sign_in(client, &server).await;
-    open_menu(client, "/devices", "/devices/abm").await;
-    wait_for(client, Locator::XPath("//h1[text()='ABM Devices']")).await;
+/// Sync Now; the page shows the run's progress, reloading itself, until the summary is there.
+async fn sync_now(client: &Client, id: Uuid, serials: &[String]) {
     let panel = format!("#sync-{id}");
     let before = client.find(Locator::Css(&panel)).await.unwrap();
     assert!(before.text().await.unwrap().contains("Not synced yet"));
-
-    // Sync Now; the page shows the run's progress, reloading itself, until the summary is there.
     let button = format!("{panel} button.sync-now");
     client
         .find(Locator::Css(&button))
@@ -102,9 +94,10 @@ async fn abm_devices_sync_now_in_a_browser() {
     assert_eq!(total.text().await.unwrap(), "10");
     let shown: BTreeSet<String> = column(client, "serial").await.into_iter().collect();
     assert_eq!(shown, serials.iter().cloned().collect::<BTreeSet<_>>());
-    screenshot(client, files.path(), "abm-devices-synced.png").await;
+}
 
-    // Filter by OS: only the Macs remain.
+/// Filter by OS: only the Macs remain, and the export link keeps the filter.
+async fn filter_macs(client: &Client, macs: &[String]) {
     let os = client.find(Locator::Css("select[name=os]")).await.unwrap();
     os.select_by_value("OSX").await.unwrap();
     let filter = client.find(Locator::Css("form.filters button")).await;
@@ -120,7 +113,25 @@ async fn abm_devices_sync_now_in_a_browser() {
     let export = client.find(Locator::Css("#export-csv")).await.unwrap();
     let href = export.attr("href").await.unwrap().unwrap();
     assert_eq!(href, "/devices/abm.csv?os=OSX");
-    screenshot(client, files.path(), "abm-devices-macos.png").await;
+}
 
+#[tokio::test]
+async fn abm_devices_sync_now_in_a_browser() {
+    let Some((chromium, chromedriver)) = chromium() else {
+        return;
+    };
+    let sim = TestSim::start(0).await;
+    let (server, id, serials, macs) = fleet(&sim).await;
+    let files = tempfile::tempdir().unwrap();
+    let browser = Browser::start(&chromium, &chromedriver).await;
+    let client = &browser.client;
+    client.set_window_size(1400, 1800).await.unwrap();
+    sign_in(client, &server).await;
+    open_menu(client, "/devices", "/devices/abm").await;
+    wait_for(client, Locator::XPath("//h1[text()='ABM Devices']")).await;
+    sync_now(client, id, &serials).await;
+    screenshot(client, files.path(), "abm-devices-synced.png").await;
+    filter_macs(client, &macs).await;
+    screenshot(client, files.path(), "abm-devices-macos.png").await;
     browser.stop().await;
 }

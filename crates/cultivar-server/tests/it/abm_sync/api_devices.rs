@@ -50,102 +50,130 @@ fn serials(devices: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// What [`fleet`] put in ABM and synced.
+struct Fleet {
+    macs: Vec<String>,
+    phones: Vec<String>,
+    theirs: Vec<String>,
+    other: uuid::Uuid,
+}
+
+/// 12 devices on Main (4 Macs, 6 iPhones, 2 iPads; two iPhones then released) and one Apple
+/// TV on a second entry, synced.
+async fn fleet(f: &Fixture) -> Fleet {
+    let macs = f.assign(&f.main_sim, 4, "macOS").await;
+    let phones = f.assign(&f.main_sim, 6, "iOS").await;
+    f.assign(&f.main_sim, 2, "iPadOS").await;
+    let (other, other_sim) = entry(&f.server, &f.sim, f.sim.url(), "Other").await;
+    let theirs = f.assign(&other_sim, 1, "tvOS").await;
+    assert_eq!(f.sync(f.main).await["added"], 12);
+    assert_eq!(f.sync(other).await["added"], 1);
+    // Released in ABM: removed in cultivar, history kept.
+    f.sim.admin().release(&phones[..2]).await.unwrap();
+    assert_eq!(f.sync(f.main).await["deleted"], 2);
+    Fleet {
+        macs,
+        phones,
+        theirs,
+        other,
+    }
+}
+
+/// Pages of 5 and of 13 (one page, exactly full) give every device once, in serial order.
+async fn every_device_once(f: &Fixture) -> Vec<Value> {
+    let (everything, total) = all_pages(f, "", 5).await;
+    assert_eq!(total, 13);
+    let mut sorted = serials(&everything);
+    sorted.sort();
+    assert_eq!(serials(&everything), sorted, "serial-number order");
+    let unique = sorted.iter().collect::<BTreeSet<_>>().len();
+    assert_eq!(unique, 13, "no duplicates");
+    let (one_page, _) = all_pages(f, "", 13).await;
+    assert_eq!(serials(&one_page), sorted);
+    everything
+}
+
+/// Each filter gives what filtering the whole list gives.
+async fn filters_match(f: &Fixture, fleet: &Fleet, everything: &[Value]) {
+    let (main, other) = (f.main.to_string(), fleet.other.to_string());
+    let cases: Vec<(String, Vec<(&str, Value)>)> = vec![
+        (
+            format!("server={main}"),
+            vec![("abm_server_id", main.clone().into())],
+        ),
+        (
+            format!("server={other}"),
+            vec![("abm_server_id", other.clone().into())],
+        ),
+        ("os=macOS".into(), vec![("os", "OSX".into())]),
+        ("os=ios".into(), vec![("os", "iOS".into())]),
+        (
+            "family=AppleTV".into(),
+            vec![("device_family", "AppleTV".into())],
+        ),
+        (
+            "profile_status=empty".into(),
+            vec![("profile_status", "empty".into())],
+        ),
+        ("removed=true".into(), vec![("removed", true.into())]),
+        (
+            "removed=false&os=iOS".into(),
+            vec![("removed", false.into()), ("os", "iOS".into())],
+        ),
+    ];
+    for (query, wanted) in &cases {
+        let (found, total) = all_pages(f, query, 3).await;
+        let expected: Vec<Value> = everything
+            .iter()
+            .filter(|d| wanted.iter().all(|(k, v)| d[*k] == *v))
+            .cloned()
+            .collect();
+        assert!(!expected.is_empty(), "{query} matches something");
+        assert_eq!(total as usize, expected.len(), "{query}");
+        assert_eq!(serials(&found), serials(&expected), "{query}");
+    }
+    assert_eq!(all_pages(f, "os=OSX", 10).await.0.len(), fleet.macs.len());
+    assert_eq!(all_pages(f, "removed=true", 10).await.1, 2);
+    // Serial search: a case-insensitive part of a serial number.
+    let needle = fleet.macs[0][1..5].to_lowercase();
+    let (found, _) = all_pages(f, &format!("search={needle}"), 10).await;
+    assert!(serials(&found).contains(&fleet.macs[0]), "{needle}");
+    let all_contain = serials(&found)
+        .iter()
+        .all(|s| s.to_lowercase().contains(&needle));
+    assert!(all_contain, "{needle}");
+}
+
+/// One device by serial, with all its fields; removed ones too.
+async fn single_devices(f: &Fixture, fleet: &Fleet) {
+    let tv = f
+        .get(&format!("/api/v1/abm/devices/{}", fleet.theirs[0]))
+        .await;
+    let kind = (tv["os"].as_str(), tv["device_family"].as_str());
+    assert_eq!(kind, (Some("tvOS"), Some("AppleTV")));
+    assert_eq!(tv["removed"], false);
+    assert!(
+        tv["model"].is_string() && tv["first_seen_at"].is_string(),
+        "{tv}"
+    );
+    let gone = f
+        .get(&format!("/api/v1/abm/devices/{}", fleet.phones[0]))
+        .await;
+    assert_eq!(gone["removed"], true);
+    assert_eq!(gone["last_op_type"], "deleted");
+    assert!(gone["removed_at"].is_string(), "{gone}");
+    let missing = "/api/v1/abm/devices/NOSUCHSERIAL";
+    let (status, body) = f.api(Method::GET, missing, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+}
+
 #[tokio::test]
 async fn filters_and_keyset_pagination_match_the_simulator() {
     each_backend(|f| async move {
-        let macs = f.assign(&f.main_sim, 4, "macOS").await;
-        let phones = f.assign(&f.main_sim, 6, "iOS").await;
-        f.assign(&f.main_sim, 2, "iPadOS").await;
-        let (other, other_sim) = entry(&f.server, &f.sim, f.sim.url(), "Other").await;
-        let theirs = f.assign(&other_sim, 1, "tvOS").await;
-        assert_eq!(f.sync(f.main).await["added"], 12);
-        assert_eq!(f.sync(other).await["added"], 1);
-        // Released in ABM: removed in cultivar, history kept.
-        f.sim.admin().release(&phones[..2]).await.unwrap();
-        assert_eq!(f.sync(f.main).await["deleted"], 2);
-
-        // Pages of 5 and of 13 (one page, exactly full) give every device once, in order.
-        let (everything, total) = all_pages(&f, "", 5).await;
-        assert_eq!(total, 13);
-        let mut sorted = serials(&everything);
-        sorted.sort();
-        assert_eq!(serials(&everything), sorted, "serial-number order");
-        assert_eq!(
-            sorted.iter().collect::<BTreeSet<_>>().len(),
-            13,
-            "no duplicates"
-        );
-        let (one_page, _) = all_pages(&f, "", 13).await;
-        assert_eq!(serials(&one_page), sorted);
-
-        // Each filter gives what filtering the whole list gives.
-        let (main, other) = (f.main.to_string(), other.to_string());
-        let cases: Vec<(String, Vec<(&str, Value)>)> = vec![
-            (
-                format!("server={main}"),
-                vec![("abm_server_id", main.clone().into())],
-            ),
-            (
-                format!("server={other}"),
-                vec![("abm_server_id", other.clone().into())],
-            ),
-            ("os=macOS".into(), vec![("os", "OSX".into())]),
-            ("os=ios".into(), vec![("os", "iOS".into())]),
-            (
-                "family=AppleTV".into(),
-                vec![("device_family", "AppleTV".into())],
-            ),
-            (
-                "profile_status=empty".into(),
-                vec![("profile_status", "empty".into())],
-            ),
-            ("removed=true".into(), vec![("removed", true.into())]),
-            (
-                "removed=false&os=iOS".into(),
-                vec![("removed", false.into()), ("os", "iOS".into())],
-            ),
-        ];
-        for (query, wanted) in &cases {
-            let (found, total) = all_pages(&f, query, 3).await;
-            let expected: Vec<Value> = everything
-                .iter()
-                .filter(|d| wanted.iter().all(|(k, v)| d[*k] == *v))
-                .cloned()
-                .collect();
-            assert!(!expected.is_empty(), "{query} matches something");
-            assert_eq!(total as usize, expected.len(), "{query}");
-            assert_eq!(serials(&found), serials(&expected), "{query}");
-        }
-        assert_eq!(all_pages(&f, "os=OSX", 10).await.0.len(), macs.len());
-        assert_eq!(all_pages(&f, "removed=true", 10).await.1, 2);
-
-        // Serial search: a case-insensitive part of a serial number.
-        let needle = macs[0][1..5].to_lowercase();
-        let (found, _) = all_pages(&f, &format!("search={needle}"), 10).await;
-        assert!(serials(&found).contains(&macs[0]), "{needle}");
-        assert!(serials(&found)
-            .iter()
-            .all(|s| s.to_lowercase().contains(&needle)));
-
-        // One device, all its fields.
-        let tv = f.get(&format!("/api/v1/abm/devices/{}", theirs[0])).await;
-        assert_eq!(
-            (tv["os"].as_str(), tv["device_family"].as_str()),
-            (Some("tvOS"), Some("AppleTV"))
-        );
-        assert_eq!(tv["removed"], false);
-        assert!(
-            tv["model"].is_string() && tv["first_seen_at"].is_string(),
-            "{tv}"
-        );
-        let gone = f.get(&format!("/api/v1/abm/devices/{}", phones[0])).await;
-        assert_eq!(gone["removed"], true);
-        assert_eq!(gone["last_op_type"], "deleted");
-        assert!(gone["removed_at"].is_string(), "{gone}");
-        let (status, body) = f
-            .api(Method::GET, "/api/v1/abm/devices/NOSUCHSERIAL", None)
-            .await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        let fleet = fleet(&f).await;
+        let everything = every_device_once(&f).await;
+        filters_match(&f, &fleet, &everything).await;
+        single_devices(&f, &fleet).await;
     })
     .await;
 }

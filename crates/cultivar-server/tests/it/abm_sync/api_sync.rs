@@ -1,105 +1,95 @@
 //! Sync Now (202 vs `wait`, joining), health with live progress, run history, settings.
 
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::{each_backend, refused, Fixture};
+
+/// `wait=true`: the summary of the finished run.
+async fn waited_sync(f: &Fixture) -> Value {
+    let first = f.sync(f.main).await;
+    let counts = ["added", "modified", "deleted", "pages"].map(|k| first[k].as_u64());
+    assert_eq!(counts, [Some(7), Some(0), Some(0), Some(1)], "{first}");
+    let how = (first["trigger"].as_str(), first["phase"].as_str());
+    assert_eq!(how, (Some("manual"), Some("sync")));
+    assert!(
+        first["duration_ms"].is_u64() && first["error"].is_null(),
+        "{first}"
+    );
+    first
+}
+
+/// While Apple holds the run's requests, a second Sync Now joins it and health shows it;
+/// returns its id once it has finished.
+async fn joined_run(f: &Fixture, sync: &str) -> String {
+    f.gate.close();
+    let (status, started) = f.api(Method::POST, sync, None).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{started}");
+    assert_eq!(started["joined"], false);
+    let run_id = started["run_id"].as_str().unwrap().to_owned();
+    let (status, joined) = f.api(Method::POST, sync, None).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let join = (joined["joined"].as_bool(), joined["run_id"].as_str());
+    assert_eq!(join, (Some(true), Some(run_id.as_str())));
+    let health = f.get(sync).await;
+    assert_eq!(health["running"]["run_id"], run_id.as_str(), "{health}");
+    assert_eq!(health["running"]["trigger"], "manual");
+    assert_eq!(health["last_run"]["outcome"], "running");
+    let run = f.get(&format!("/api/v1/abm/sync-runs/{run_id}")).await;
+    let state = (run["outcome"].as_str(), &run["finished_at"]);
+    assert_eq!(state, (Some("running"), &json!(null)));
+    // Let Apple answer; waiting on the run gives its end.
+    f.gate.open();
+    let run = f
+        .get(&format!("/api/v1/abm/sync-runs/{run_id}?wait=true"))
+        .await;
+    assert_eq!(run["outcome"], "success", "{run}");
+    assert_eq!(
+        (run["added"].as_u64(), run["pages"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert!(
+        run["finished_at"].is_string() && run["duration_ms"].is_u64(),
+        "{run}"
+    );
+    run_id
+}
+
+/// The history, newest first, a page at a time.
+async fn history(f: &Fixture, first: &str, second: &str) {
+    let runs_path = format!("/api/v1/abm/servers/{}/sync-runs", f.main);
+    let history = f.get(&runs_path).await;
+    let runs = history["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["id"], second, "newest first");
+    assert_eq!(runs[1]["id"], first);
+    assert!(history["next_before"].is_null());
+    let page = f.get(&format!("{runs_path}?limit=1")).await;
+    assert_eq!(page["runs"][0]["id"], second);
+    assert_eq!(page["next_before"], second);
+    let older = f.get(&format!("{runs_path}?limit=1&before={second}")).await;
+    assert_eq!(older["runs"][0]["id"], first);
+    assert_eq!(older["runs"][0]["trigger"], "manual");
+}
 
 #[tokio::test]
 async fn sync_now_waits_or_answers_at_once_and_joins_a_running_run() {
     each_backend(|f| async move {
         f.assign(&f.main_sim, 7, "iOS").await;
         let sync = format!("/api/v1/abm/servers/{}/sync", f.main);
-
-        // wait=true: the summary of the finished run.
-        let first = f.sync(f.main).await;
-        assert_eq!(
-            (
-                &first["added"],
-                &first["modified"],
-                &first["deleted"],
-                &first["pages"]
-            ),
-            (&json!(7), &json!(0), &json!(0), &json!(1)),
-            "{first}"
-        );
-        assert_eq!(
-            (first["trigger"].as_str(), first["phase"].as_str()),
-            (Some("manual"), Some("sync"))
-        );
-        assert!(
-            first["duration_ms"].is_u64() && first["error"].is_null(),
-            "{first}"
-        );
-
-        // Apple holds the next run's requests: it is in progress while we look.
+        let first = waited_sync(&f).await;
         f.assign(&f.main_sim, 2, "macOS").await;
-        f.gate.close();
-        let (status, started) = f.api(Method::POST, &sync, None).await;
-        assert_eq!(status, StatusCode::ACCEPTED, "{started}");
-        assert_eq!(started["joined"], false);
-        let run_id = started["run_id"].as_str().unwrap().to_owned();
-        let (status, joined) = f.api(Method::POST, &sync, None).await;
-        assert_eq!(status, StatusCode::ACCEPTED);
-        assert_eq!(
-            (joined["joined"].as_bool(), joined["run_id"].as_str()),
-            (Some(true), Some(run_id.as_str()))
-        );
-        let health = f.get(&sync).await;
-        assert_eq!(health["running"]["run_id"], run_id.as_str(), "{health}");
-        assert_eq!(health["running"]["trigger"], "manual");
-        assert_eq!(health["last_run"]["outcome"], "running");
-        let run = f.get(&format!("/api/v1/abm/sync-runs/{run_id}")).await;
-        assert_eq!(
-            (run["outcome"].as_str(), &run["finished_at"]),
-            (Some("running"), &json!(null))
-        );
-
-        // Let Apple answer; waiting on the run gives its end.
-        f.gate.open();
-        let run = f
-            .get(&format!("/api/v1/abm/sync-runs/{run_id}?wait=true"))
-            .await;
-        assert_eq!(run["outcome"], "success", "{run}");
-        assert_eq!(
-            (run["added"].as_u64(), run["pages"].as_u64()),
-            (Some(2), Some(1))
-        );
-        assert!(
-            run["finished_at"].is_string() && run["duration_ms"].is_u64(),
-            "{run}"
-        );
+        let second = joined_run(&f, &sync).await;
         let health = f.get(&sync).await;
         assert!(health["running"].is_null(), "{health}");
-        assert_eq!(health["last_run"]["id"], run_id.as_str());
+        assert_eq!(health["last_run"]["id"], second.as_str());
         assert_eq!(health["phase"], "sync");
         assert!(health["last_success_at"].is_string() && health["last_error"].is_null());
         assert_eq!(health["sync_batch_size"], 100);
-
         // Two runs were started (the join started none), and both were audited.
         assert_eq!(f.audited("abm.sync.start").await.len(), 2);
-        let history = f
-            .get(&format!("/api/v1/abm/servers/{}/sync-runs", f.main))
-            .await;
-        let runs = history["runs"].as_array().unwrap();
-        assert_eq!(runs.len(), 2);
-        assert_eq!(runs[0]["id"], run_id.as_str(), "newest first");
-        assert_eq!(runs[1]["id"], first["run_id"]);
-        assert!(history["next_before"].is_null());
-        let page = f
-            .get(&format!("/api/v1/abm/servers/{}/sync-runs?limit=1", f.main))
-            .await;
-        assert_eq!(page["runs"][0]["id"], run_id.as_str());
-        assert_eq!(page["next_before"], run_id.as_str());
-        let older = f
-            .get(&format!(
-                "/api/v1/abm/servers/{}/sync-runs?limit=1&before={run_id}",
-                f.main
-            ))
-            .await;
-        assert_eq!(older["runs"][0]["id"], first["run_id"]);
-        assert_eq!(older["runs"][0]["trigger"], "manual");
+        history(&f, first["run_id"].as_str().unwrap(), &second).await;
     })
     .await;
 }

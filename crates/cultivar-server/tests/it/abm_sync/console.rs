@@ -123,6 +123,63 @@ async fn pages_need_a_session_and_sync_now_needs_the_csrf_token() {
     );
 }
 
+/// While Apple holds the run, the page shows its progress and reloads itself.
+async fn progress_while_running(f: &Fixture, browser: &Client, csrf: &str) {
+    f.gate.close();
+    let response = sync_now(f, browser, f.main, Some(csrf)).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, running) = get(f, browser, "/devices/abm").await;
+    let refresh = "<meta http-equiv=\"refresh\" content=\"2\">";
+    assert!(running.contains(refresh), "{running}");
+    let progress = by_id(&running, &format!("sync-progress-{}", f.main));
+    assert!(progress.contains("0 pages, 0 devices so far"), "{progress}");
+    f.gate.open();
+    let run = latest_run(f, f.main).await;
+    f.server.state().sync.wait(run).await.unwrap();
+}
+
+/// Then the summary, the devices and no more reloading; the OS filter and the export link.
+async fn summary_and_filter(f: &Fixture, browser: &Client) {
+    let (_, done) = get(f, browser, "/devices/abm").await;
+    assert!(!done.contains("http-equiv=\"refresh\""));
+    let summary = by_id(&done, &format!("sync-counts-{}", f.main));
+    assert_eq!(summary, "1 page, 7 added, 0 modified, 0 deleted", "{done}");
+    assert_eq!(
+        (by_id(&done, "device-total"), rows(&done)),
+        ("7".to_owned(), 7)
+    );
+    let (_, macs) = get(f, browser, "/devices/abm?os=OSX&removed=&search=").await;
+    assert_eq!(
+        (by_id(&macs, "device-total"), rows(&macs)),
+        ("3".to_owned(), 3)
+    );
+    let selected = "<option value=\"OSX\" selected>macOS</option>";
+    assert!(macs.contains(selected), "{macs}");
+    let export = "href=\"/devices/abm.csv?os=OSX\"";
+    assert!(macs.contains(export), "export keeps the filters");
+    let csv = browser
+        .get(f.server.url_for("/devices/abm.csv?os=OSX"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let lines = csv.text().await.unwrap().lines().count();
+    assert_eq!(lines, 4, "header and 3 Macs");
+}
+
+/// Keyset pages: a "Next page" link that carries the filters.
+async fn next_page_link(f: &Fixture, browser: &Client) {
+    let (_, first) = get(f, browser, "/devices/abm?os=iOS&limit=3").await;
+    assert_eq!(rows(&first), 3);
+    let before_link = first.split("id=\"next-page\"").next().unwrap();
+    let href = before_link.rsplit("href=\"").next().unwrap();
+    let href = href.split('"').next().unwrap().replace("&#38;", "&");
+    assert!(href.starts_with("/devices/abm?os=iOS&after="), "{href}");
+    let (_, second) = get(f, browser, &format!("{href}&limit=3")).await;
+    assert_eq!(rows(&second), 1);
+    assert!(second.contains("id=\"first-page\"") && !second.contains("id=\"next-page\""));
+}
+
 #[tokio::test]
 async fn devices_page_shows_progress_then_summary_and_filters() {
     each_backend(|f| async move {
@@ -133,90 +190,14 @@ async fn devices_page_shows_progress_then_summary_and_filters() {
             page.contains("href=\"/devices/abm\""),
             "Devices menu links the page"
         );
-        assert!(
-            page.contains("Not synced yet") && page.contains("Sync Now"),
-            "{page}"
-        );
+        let fresh = page.contains("Not synced yet") && page.contains("Sync Now");
+        assert!(fresh, "{page}");
         assert!(!page.contains("http-equiv=\"refresh\""));
         f.assign(&f.main_sim, 3, "macOS").await;
         f.assign(&f.main_sim, 4, "iOS").await;
-
-        // While Apple holds the run, the page shows its progress and reloads itself.
-        f.gate.close();
-        let response = sync_now(&f, &browser, f.main, Some(&csrf)).await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER);
-        let (_, running) = get(&f, &browser, "/devices/abm").await;
-        assert!(
-            running.contains("<meta http-equiv=\"refresh\" content=\"2\">"),
-            "{running}"
-        );
-        let progress = by_id(&running, &format!("sync-progress-{}", f.main));
-        assert!(progress.contains("0 pages, 0 devices so far"), "{progress}");
-        f.gate.open();
-        f.server
-            .state()
-            .sync
-            .wait(latest_run(&f, f.main).await)
-            .await
-            .unwrap();
-
-        // Then the summary, the devices and no more reloading.
-        let (_, done) = get(&f, &browser, "/devices/abm").await;
-        assert!(!done.contains("http-equiv=\"refresh\""));
-        assert!(
-            done.contains(&format!("id=\"sync-summary-{}\"", f.main)),
-            "{done}"
-        );
-        assert!(
-            done.contains("1 page, 7 added, 0 modified, 0 deleted"),
-            "{done}"
-        );
-        assert_eq!(by_id(&done, "device-total"), "7");
-        assert_eq!(rows(&done), 7);
-        let (_, macs) = get(&f, &browser, "/devices/abm?os=OSX&removed=&search=").await;
-        assert_eq!(
-            (by_id(&macs, "device-total"), rows(&macs)),
-            ("3".to_owned(), 3)
-        );
-        assert!(
-            macs.contains("<option value=\"OSX\" selected>macOS</option>"),
-            "{macs}"
-        );
-        assert!(
-            macs.contains("href=\"/devices/abm.csv?os=OSX\""),
-            "export keeps the filters"
-        );
-        // Keyset pages: a "Next page" link that carries the filters.
-        let (_, first) = get(&f, &browser, "/devices/abm?os=iOS&limit=3").await;
-        assert_eq!(rows(&first), 3);
-        let next = first.split("id=\"next-page\"").next().unwrap();
-        let href = next
-            .rsplit("href=\"")
-            .next()
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap();
-        let href = href.replace("&#38;", "&");
-        assert!(href.starts_with("/devices/abm?os=iOS&after="), "{href}");
-        let (_, second) = get(&f, &browser, &format!("{href}&limit=3")).await;
-        assert_eq!(rows(&second), 1);
-        assert!(second.contains("id=\"first-page\"") && !second.contains("id=\"next-page\""));
-        // The export link, with the session.
-        let response = browser
-            .get(f.server.url_for("/devices/abm.csv?os=OSX"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.headers()["content-type"],
-            "text/csv; charset=utf-8"
-        );
-        assert_eq!(
-            response.text().await.unwrap().lines().count(),
-            4,
-            "header and 3 Macs"
-        );
+        progress_while_running(&f, &browser, &csrf).await;
+        summary_and_filter(&f, &browser).await;
+        next_page_link(&f, &browser).await;
         // A filter value that names nothing is refused with the parameter named.
         let (status, bad) = get(&f, &browser, "/devices/abm?os=Windows").await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
