@@ -10,6 +10,7 @@
 mod abm;
 mod abm_sync;
 mod admin;
+mod bench;
 mod output;
 mod serve;
 mod sim;
@@ -60,6 +61,9 @@ enum Command {
     /// Apple Business Manager: server entries, tokens and device sync (over the admin API).
     #[command(subcommand)]
     Abm(abm::AbmCommand),
+    /// Benchmarks (`bench abm-sync`: device sync at scale on SQLite and PostgreSQL).
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 async fn dispatch(command: Command, global: &GlobalOpts, out: &Output) -> anyhow::Result<()> {
@@ -68,6 +72,7 @@ async fn dispatch(command: Command, global: &GlobalOpts, out: &Output) -> anyhow
         Command::Admin(command) => admin::run(command, out).await,
         Command::Sim(args) => sim::run(args, &global.sim_url(), global.json).await,
         Command::Abm(command) => abm::run(command, global, out).await,
+        Command::Bench(command) => bench::run(command, out).await,
     }
 }
 
