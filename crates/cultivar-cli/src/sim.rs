@@ -167,6 +167,9 @@ pub struct FaultArgs {
     pub count: u32,
     #[arg(long, value_name = "MS")]
     pub latency_ms: Option<u64>,
+    /// Let this many requests to the endpoint through before the fault fires (aim at the Nth).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub skip: u32,
 }
 
 /// Runs a `sim` command; `sim_url` is where the running simulator answers.
@@ -343,7 +346,7 @@ async fn fault(c: &SimAdminClient, a: FaultArgs, out: Output) -> anyhow::Result<
         count: a.count,
         latency_ms: a.latency_ms,
     };
-    let queued = c.add_fault(&fault).await?;
+    let queued = c.add_fault_after(&fault, a.skip).await?;
     out.print(&queued, || format!("{} fault(s) queued", queued.len()))
 }
 

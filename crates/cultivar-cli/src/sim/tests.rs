@@ -158,6 +158,34 @@ async fn device_and_knob_verbs_change_the_simulator() {
     assert!(admin.servers().await.expect("servers")[0].is_default);
 }
 
+#[tokio::test]
+async fn a_fault_with_skip_fires_after_the_skipped_requests() {
+    let (url, _stop) = start().await;
+    let fault = [
+        "fault",
+        "--endpoint",
+        "/session",
+        "--status",
+        "503",
+        "--skip",
+        "1",
+    ];
+    cli(&url, &fault).await;
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let resp = http
+            .get(format!("{url}/session"))
+            .send()
+            .await
+            .expect("send");
+        statuses.push(resp.status().as_u16());
+    }
+    // Unsigned: the simulator refuses the first and third itself; the second is the fault's.
+    assert_eq!(statuses[1], 503, "{statuses:?}");
+    assert!(statuses[0] != 503 && statuses[2] != 503, "{statuses:?}");
+}
+
 #[test]
 fn arguments_are_checked() {
     assert!(
