@@ -23,7 +23,7 @@ use std::process::Stdio;
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 
-use crate::output::Output;
+use crate::output::{Output, Reported};
 use report::{BackendFigures, BackendOutcome, BenchReport};
 
 #[derive(Subcommand, Debug)]
@@ -104,7 +104,8 @@ pub async fn run(command: BenchCommand, out: &Output) -> anyhow::Result<()> {
     out.print(&report, || report.text())?;
     match report.failures() {
         0 => Ok(()),
-        n => anyhow::bail!("bench abm-sync: {n} backend(s) failed (see above)"),
+        // The report (which names the failures) is the one document already printed.
+        n => Err(Reported(format!("bench abm-sync: {n} backend(s) failed (see above)")).into()),
     }
 }
 

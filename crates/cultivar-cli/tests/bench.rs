@@ -1,0 +1,93 @@
+//! `cultivar bench abm-sync` through the built binary, at a small size: the figures it reports
+//! must describe what happened (devices, pages, the mix of changes), on both backends.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::run;
+use serde_json::{json, Value};
+
+async fn bench(extra: &[&str]) -> Value {
+    let mut args = vec![
+        "bench",
+        "abm-sync",
+        "--devices",
+        "300",
+        "--batch",
+        "100",
+        "--changes",
+        "50",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let out = run(&args, "").await;
+    assert!(out.ok, "{args:?}: {} {}", out.stdout, out.stderr);
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
+}
+
+fn check(figures: &Value, backend: &str) {
+    assert_eq!(figures["backend"], backend, "{figures}");
+    assert_eq!(
+        (&figures["devices"], &figures["pages"]),
+        (&json!(300), &json!(3))
+    );
+    assert_eq!(figures["changes"], 50);
+    // 20 modified, 10 moved away and 10 released (deleted here), 10 new.
+    let incremental = [
+        &figures["incremental_added"],
+        &figures["incremental_modified"],
+        &figures["incremental_deleted"],
+    ];
+    assert_eq!(
+        incremental,
+        [&json!(10), &json!(20), &json!(20)],
+        "{figures}"
+    );
+    assert_eq!(figures["incremental_pages"], 1);
+    assert!(figures["full_fetch_ms"].as_f64().unwrap() > 0.0);
+    assert!(figures["peak_rss_kib"].as_u64().unwrap() > 0, "{figures}");
+}
+
+#[tokio::test]
+async fn bench_reports_the_figures_of_what_it_ran_on_sqlite() {
+    let report = bench(&["--backend", "sqlite"]).await;
+    assert_eq!(report["benchmark"], "abm-sync");
+    assert_eq!(report["results"].as_array().unwrap().len(), 1);
+    check(&report["results"][0], "sqlite");
+}
+
+#[tokio::test]
+async fn bench_reports_the_figures_of_what_it_ran_on_postgres() {
+    // Only where a PostgreSQL server is reachable (or in CI, where it must be).
+    let Some(probe) = cultivar_store::testing::postgres_test_database().await else {
+        return;
+    };
+    probe.cleanup().await;
+    let server = std::env::var(cultivar_store::testing::PG_URL_ENV)
+        .unwrap_or_else(|_| cultivar_store::testing::DEFAULT_PG_URL.to_owned());
+    let report = bench(&["--backend", "postgres", "--database-url", &server]).await;
+    check(&report["results"][0], "postgres");
+}
+
+#[tokio::test]
+async fn an_unreachable_postgres_is_reported_as_a_failed_backend() {
+    // Port 1 on loopback: nothing listens there.
+    let args = [
+        "bench",
+        "abm-sync",
+        "--devices",
+        "10",
+        "--backend",
+        "postgres",
+        "--database-url",
+        "postgres://nobody@127.0.0.1:1/postgres",
+        "--json",
+    ];
+    let out = run(&args, "").await;
+    assert!(!out.ok);
+    // Exactly one document, the report, which names the failure.
+    let report: Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+    let error = report["results"][0]["error"].as_str().unwrap_or_default();
+    assert!(error.starts_with("postgres: cannot connect"), "{report}");
+}
