@@ -49,19 +49,7 @@ pub async fn prepare(
     let store = cultivar_store::open(database_url)
         .await
         .context("bench: opening the database")?;
-    let secrets = Secrets::load(KeySettings {
-        value: None,
-        file: None,
-        data_dir,
-    })?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let abm = AbmService::new(
-        store.clone(),
-        Arc::new(secrets),
-        clock.clone(),
-        AbmServiceOptions::default(),
-    );
-    let sync = SyncService::new(store.clone(), abm.clone(), clock);
+    let (abm, sync) = services(&store, data_dir)?;
     let created = abm.create_server("bench", Some(&sim_url), ACTOR).await?;
     let server_id = created.server.id;
     let ours = sim
@@ -98,6 +86,24 @@ pub async fn prepare(
         },
         _simulator: simulator,
     })
+}
+
+/// What `cultivar serve` would build on this database: the ABM and sync services.
+fn services(store: &Arc<dyn Store>, data_dir: &Path) -> anyhow::Result<(AbmService, SyncService)> {
+    let secrets = Secrets::load(KeySettings {
+        value: None,
+        file: None,
+        data_dir,
+    })?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let abm = AbmService::new(
+        store.clone(),
+        Arc::new(secrets),
+        clock.clone(),
+        AbmServiceOptions::default(),
+    );
+    let sync = SyncService::new(store.clone(), abm.clone(), clock);
+    Ok((abm, sync))
 }
 
 /// Runs `cultivar sim abm serve` on port 0 and reads its address.
