@@ -73,6 +73,60 @@ pub enum CryptoError {
     #[error("sealed secret: {reason}")]
     SealedFormat { reason: String },
 
+    /// A certificate signing request could not be used.
+    #[error("csr: {reason}")]
+    InvalidCsr { reason: String },
+
+    /// A validity period or serial number is out of range.
+    #[error("{field}: {reason}")]
+    InvalidParameter { field: &'static str, reason: String },
+
+    /// The certificate is not a usable CA certificate or key.
+    #[error("ca: {reason}")]
+    InvalidCa { reason: String },
+
+    /// A certificate was not issued by the given CA.
+    #[error("certificate: not issued by this CA ({reason})")]
+    NotIssuedByCa { reason: String },
+
+    /// A base64 input (an HTTP header) does not decode.
+    #[error("{field}: not base64 ({reason})")]
+    NotBase64 { field: &'static str, reason: String },
+
+    /// The bytes are not a CMS/PKCS#7 SignedData message.
+    #[error("{field}: not a CMS SignedData message ({reason})")]
+    NotSignedData { field: &'static str, reason: String },
+
+    /// The SignedData carries no certificate for its signer.
+    #[error("{field}: the signed message carries no signer certificate (it must embed the certificate that signed it)")]
+    NoSignerCertificate { field: &'static str },
+
+    /// The signature does not verify over the content.
+    #[error("{field}: signature does not verify; the signed content was changed or signed with another key ({reason})")]
+    SignatureInvalid { field: &'static str, reason: String },
+
+    /// The message digest algorithm is not one we accept.
+    #[error("{field}: unsupported digest algorithm {oid} (expected SHA-256 or SHA-1)")]
+    UnsupportedDigest { field: &'static str, oid: String },
+
+    /// The signature is valid but its chain does not reach a trust anchor.
+    #[error("{field}: signer certificate is not trusted; it does not chain to a configured trust anchor ({reason})")]
+    UntrustedSigner { field: &'static str, reason: String },
+
+    /// A SCEP message is malformed or lacks a required attribute.
+    #[error("{field}: {reason}")]
+    ScepMessage { field: &'static str, reason: String },
+
+    /// The SCEP request's enveloped data does not decrypt with the CA key.
+    #[error("pkiMessage: the enveloped request could not be decrypted with this CA's key; it was encrypted for another CA or damaged ({reason})")]
+    ScepDecrypt { reason: String },
+
+    /// The CA answered a SCEP request with FAILURE or PENDING.
+    #[error(
+        "CertRep: the CA did not issue a certificate (pkiStatus {status}, failInfo {fail_info})"
+    )]
+    ScepRejected { status: String, fail_info: String },
+
     /// OpenSSL failed in an operation that does not depend on input.
     #[error("{operation}: OpenSSL failure: {source}")]
     Openssl {

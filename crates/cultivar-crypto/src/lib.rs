@@ -5,6 +5,7 @@
 //!   Business Manager, and certificate inspection.
 //! - [`smime`]: decrypting (and, for the simulator, minting) ABM server
 //!   tokens: S/MIME CMS EnvelopedData, BER with indefinite lengths.
+//! - [`ca`]: the SCEP certificate authority that issues device identities.
 //! - [`secretbox`]: AES-256-GCM for secrets stored in the database.
 //! - [`random`] and [`digest`]: CSPRNG bytes/tokens, SHA-256, HMAC-SHA256.
 //!
@@ -18,6 +19,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod ber;
+pub mod ca;
 pub mod digest;
 pub mod error;
 pub mod random;
@@ -25,6 +27,7 @@ pub mod secretbox;
 pub mod smime;
 pub mod token_pki;
 
+pub use ca::{CertificateAuthority, IssuedCertificate};
 pub use digest::{hmac_sha256, sha256};
 pub use error::CryptoError;
 pub use random::{random_bytes, random_token, try_random_bytes};

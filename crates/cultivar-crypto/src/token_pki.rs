@@ -124,7 +124,7 @@ fn build_certificate(
     Ok(b.build())
 }
 
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     // A clock before 1970 is a broken host; treat it as the epoch.
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -159,7 +159,7 @@ pub fn certificate_info(cert_pem: &[u8]) -> Result<CertificateInfo, CryptoError>
     })
 }
 
-fn asn1_time_to_unix(t: &Asn1TimeRef) -> Result<i64, openssl::error::ErrorStack> {
+pub(crate) fn asn1_time_to_unix(t: &Asn1TimeRef) -> Result<i64, openssl::error::ErrorStack> {
     let epoch = Asn1Time::from_unix(0)?;
     let diff = epoch.diff(t)?;
     Ok(i64::from(diff.days) * 86_400 + i64::from(diff.secs))
