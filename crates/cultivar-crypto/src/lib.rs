@@ -6,6 +6,9 @@
 //! - [`smime`]: decrypting (and, for the simulator, minting) ABM server
 //!   tokens: S/MIME CMS EnvelopedData, BER with indefinite lengths.
 //! - [`ca`]: the SCEP certificate authority that issues device identities.
+//! - [`mdm_signature`]: the `Mdm-Signature` header (detached CMS).
+//! - [`machine_info`]: CMS-signed MachineInfo from ADE devices.
+//! - [`profile_signing`]: signed `.mobileconfig` profiles.
 //! - [`secretbox`]: AES-256-GCM for secrets stored in the database.
 //! - [`random`] and [`digest`]: CSPRNG bytes/tokens, SHA-256, HMAC-SHA256.
 //!
@@ -13,23 +16,34 @@
 //! timing-attack advisory and SCEP will later decrypt attacker-supplied data.
 //! Hand-written parts: a small BER reader (`ber`), because the `openssl` crate
 //! offers no safe access to a CMS message's recipients and algorithms, which
-//! we check to give precise errors.
+//! we check to give precise errors; and CMS SignedData assembly (`cms`),
+//! because its `CmsContentInfo::sign` cannot choose SHA-1 nor add signed
+//! attributes, which device signatures and SCEP (RFC 8894) need. OpenSSL
+//! still does every signature, verification, encryption and decryption.
 #![forbid(unsafe_code)]
 // Tests may unwrap; library code may not (workspace lint).
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod ber;
 pub mod ca;
+mod cms;
 pub mod digest;
 pub mod error;
+pub mod machine_info;
+pub mod mdm_signature;
+pub mod profile_signing;
 pub mod random;
 pub mod secretbox;
 pub mod smime;
 pub mod token_pki;
 
 pub use ca::{CertificateAuthority, IssuedCertificate};
+pub use cms::SignatureDigest;
 pub use digest::{hmac_sha256, sha256};
 pub use error::CryptoError;
+pub use machine_info::{sign_machine_info, verify_signed_machine_info};
+pub use mdm_signature::{sign_detached, verify_issued_by, verify_mdm_signature, VerifiedSigner};
+pub use profile_signing::{sign_profile, verify_signed_profile};
 pub use random::{random_bytes, random_token, try_random_bytes};
 pub use secretbox::{open, seal, SecretKey};
 pub use smime::{decrypt_server_token, encrypt_server_token, ContentCipher};
