@@ -41,14 +41,18 @@ use async_trait::async_trait;
 
 pub use error::StoreError;
 pub use model::{
-    AbmAccount, AbmDevice, AbmDeviceData, AbmDeviceQuery, AbmServer, AdminUser, ApiKey, AuditEntry,
-    ConsoleSession, DeviceChange, NewAbmServer, NewAdminUser, NewApiKey, NewAuditEntry, NewSyncRun,
-    PageCommit, PageCounts, Role, SyncPhase, SyncRun, SyncRunEnd, SyncState, TokenInstall,
+    AbmAccount, AbmDevice, AbmDeviceData, AbmDeviceQuery, AbmServer, AdeDeviceRow, AdeOsDefault,
+    AdeProfile, AdeProfileDefinition, AdeProfileUsage, AdePushRecord, AdePushState, AdminUser,
+    ApiKey, AuditEntry, ConsoleSession, DeviceChange, DeviceGroup, DeviceGroupUpdate,
+    DeviceProfileAssignment, GroupKind, GroupMembership, MembersAdded, NewAbmServer, NewAdeProfile,
+    NewAdminUser, NewApiKey, NewAuditEntry, NewDeviceGroup, NewSyncRun, PageCommit, PageCounts,
+    PushResult, Role, SyncPhase, SyncRun, SyncRunEnd, SyncState, TokenInstall, ADE_OSES,
     SYNC_OUTCOMES, SYNC_TRIGGERS,
 };
 pub use traits::{
-    AbmDeviceStore, AbmServerStore, AbmSyncRunStore, AdminUserStore, ApiKeyStore, AuditStore,
-    ConsoleSessionStore,
+    AbmDeviceStore, AbmServerStore, AbmSyncRunStore, AdeAssignmentStore, AdeProfileDefinitionStore,
+    AdeProfileStore, AdePushStateStore, AdminUserStore, ApiKeyStore, AuditStore,
+    ConsoleSessionStore, DeviceGroupStore,
 };
 
 /// Which database engine a [`Store`] runs on.
@@ -68,6 +72,11 @@ pub trait Store:
     + AbmDeviceStore
     + AbmSyncRunStore
     + AuditStore
+    + AdeProfileStore
+    + AdeProfileDefinitionStore
+    + DeviceGroupStore
+    + AdeAssignmentStore
+    + AdePushStateStore
     + Send
     + Sync
 {

@@ -13,10 +13,14 @@ mod abm_server;
 mod abm_sync_run;
 mod abm_sync_state;
 mod abm_token;
+mod ade_assignment;
+mod ade_profile;
+mod ade_push;
 mod admin_user;
 mod api_key;
 mod audit;
 mod console_session;
+mod device_group;
 
 use std::fmt::Debug;
 
@@ -45,6 +49,14 @@ pub use abm_token::{
     abm_token_install_failures_leave_row_intact, abm_token_install_keeps_keypair,
     abm_token_install_promotes_staging,
 };
+pub use ade_assignment::{
+    ade_device_profile_round_trip, ade_devices_with_assignments, ade_os_defaults_round_trip,
+};
+pub use ade_profile::{
+    ade_profile_definitions, ade_profile_delete_in_use, ade_profile_round_trip, ade_profile_rules,
+    ade_profile_update_revisions,
+};
+pub use ade_push::{ade_push_state_round_trip, ade_push_state_rules};
 pub use admin_user::{admin_user_password, admin_user_round_trip, admin_user_rules};
 pub use api_key::{
     api_key_list_order, api_key_round_trip, api_key_rules, api_key_touch_and_revoke,
@@ -53,6 +65,7 @@ pub use audit::{audit_order_and_paging, audit_rules};
 pub use console_session::{
     console_session_expiry, console_session_round_trip, console_session_rules,
 };
+pub use device_group::{device_group_members, device_group_round_trip, device_group_rules};
 
 /// Declares [`CASES`] and [`run_case`] from one list, so they cannot drift apart.
 macro_rules! cases {
@@ -108,6 +121,19 @@ cases![
     abm_sync_interrupted_runs,
     audit_order_and_paging,
     audit_rules,
+    ade_profile_round_trip,
+    ade_profile_rules,
+    ade_profile_update_revisions,
+    ade_profile_delete_in_use,
+    ade_profile_definitions,
+    device_group_round_trip,
+    device_group_rules,
+    device_group_members,
+    ade_device_profile_round_trip,
+    ade_os_defaults_round_trip,
+    ade_devices_with_assignments,
+    ade_push_state_round_trip,
+    ade_push_state_rules,
 ];
 
 /// Runs every case against one store, in sequence.

@@ -5,10 +5,14 @@
 mod abm_device;
 mod abm_server;
 mod abm_sync;
+mod ade_assignment;
+mod ade_profile;
+mod ade_push;
 mod admin_user;
 mod api_key;
 mod audit;
 mod console_session;
+mod device_group;
 
 pub use abm_device::{AbmDevice, AbmDeviceData, AbmDeviceQuery, DeviceChange};
 pub use abm_server::{AbmAccount, AbmServer, NewAbmServer, TokenInstall};
@@ -16,10 +20,17 @@ pub use abm_sync::{
     NewSyncRun, PageCommit, PageCounts, SyncPhase, SyncRun, SyncRunEnd, SyncState, SYNC_OUTCOMES,
     SYNC_TRIGGERS,
 };
+pub use ade_assignment::{AdeDeviceRow, AdeOsDefault, DeviceProfileAssignment};
+pub(crate) use ade_profile::check_os;
+pub use ade_profile::{AdeProfile, AdeProfileDefinition, AdeProfileUsage, NewAdeProfile, ADE_OSES};
+pub use ade_push::{AdePushRecord, AdePushState, PushResult};
 pub use admin_user::{AdminUser, NewAdminUser};
 pub use api_key::{ApiKey, NewApiKey, Role};
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use console_session::ConsoleSession;
+pub use device_group::{
+    DeviceGroup, DeviceGroupUpdate, GroupKind, GroupMembership, MembersAdded, NewDeviceGroup,
+};
 
 use std::fmt;
 

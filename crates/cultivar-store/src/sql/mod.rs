@@ -7,13 +7,17 @@
 //! [`Row`]; each backend only binds arguments, reads columns and maps errors (see
 //! `crate::sqlite` and `crate::postgres`).
 
-mod abm_device;
+pub(crate) mod abm_device;
 mod abm_server;
 mod abm_sync_run;
+mod ade_assignment;
+mod ade_profile;
+mod ade_push;
 mod admin_user;
 mod api_key;
 mod audit;
 mod console_session;
+mod device_group;
 mod store;
 
 use async_trait::async_trait;

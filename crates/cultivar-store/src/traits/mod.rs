@@ -7,15 +7,25 @@
 mod abm_device;
 mod abm_server;
 mod abm_sync_run;
+mod ade_assignment;
+mod ade_definition;
+mod ade_profile;
+mod ade_push;
 mod admin_user;
 mod api_key;
 mod audit;
 mod console_session;
+mod device_group;
 
 pub use abm_device::AbmDeviceStore;
 pub use abm_server::AbmServerStore;
 pub use abm_sync_run::AbmSyncRunStore;
+pub use ade_assignment::AdeAssignmentStore;
+pub use ade_definition::AdeProfileDefinitionStore;
+pub use ade_profile::AdeProfileStore;
+pub use ade_push::AdePushStateStore;
 pub use admin_user::AdminUserStore;
 pub use api_key::ApiKeyStore;
 pub use audit::AuditStore;
 pub use console_session::ConsoleSessionStore;
+pub use device_group::DeviceGroupStore;

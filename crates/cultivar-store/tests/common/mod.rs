@@ -125,6 +125,19 @@ macro_rules! conformance_tests {
             abm_sync_interrupted_runs,
             audit_order_and_paging,
             audit_rules,
+            ade_profile_round_trip,
+            ade_profile_rules,
+            ade_profile_update_revisions,
+            ade_profile_delete_in_use,
+            ade_profile_definitions,
+            device_group_round_trip,
+            device_group_rules,
+            device_group_members,
+            ade_device_profile_round_trip,
+            ade_os_defaults_round_trip,
+            ade_devices_with_assignments,
+            ade_push_state_round_trip,
+            ade_push_state_rules,
         );
     };
     (@cases $fresh:path: $($case:ident),+ $(,)?) => {

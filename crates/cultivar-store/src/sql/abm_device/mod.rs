@@ -18,7 +18,7 @@ use crate::{
     SyncState,
 };
 
-fn abm_device(row: &dyn Row) -> Result<AbmDevice, StoreError> {
+pub(crate) fn abm_device(row: &dyn Row) -> Result<AbmDevice, StoreError> {
     let data = AbmDeviceData {
         serial_number: row.text("serial_number")?,
         model: row.opt_text("model")?,
