@@ -1,5 +1,6 @@
 //! A small certificate authority: the SCEP CA that issues device identity
 //! certificates. RSA-3072 CA key; client keys RSA >= 2048 or EC P-256/P-384.
+//! The CA is also the SCEP RA: its key signs CertRep and decrypts requests.
 
 use std::fmt;
 
@@ -115,7 +116,6 @@ impl CertificateAuthority {
         Ok(String::from_utf8_lossy(&pem).into_owned())
     }
 
-    #[allow(dead_code)] // used by the scep module
     pub(crate) fn private_key(&self) -> &PKey<Private> {
         &self.key
     }
@@ -260,8 +260,13 @@ fn build_ca_certificate(
     let end = now + i64::from(validity_days) * 86_400;
     b.set_not_after(Asn1Time::from_unix(end)?.as_ref())?;
     b.append_extension(BasicConstraints::new().critical().ca().build()?)?;
+    // digitalSignature and keyEncipherment too: the CA key also signs
+    // CertRep and decrypts requests, and S/MIME purpose checks (OpenSSL's
+    // CMS_verify among them) refuse a signer without digitalSignature.
     let usage = KeyUsage::new()
         .critical()
+        .digital_signature()
+        .key_encipherment()
         .key_cert_sign()
         .crl_sign()
         .build()?;

@@ -9,6 +9,7 @@
 //! - [`mdm_signature`]: the `Mdm-Signature` header (detached CMS).
 //! - [`machine_info`]: CMS-signed MachineInfo from ADE devices.
 //! - [`profile_signing`]: signed `.mobileconfig` profiles.
+//! - [`scep`]: SCEP (RFC 8894) PKIOperation, server and client side.
 //! - [`secretbox`]: AES-256-GCM for secrets stored in the database.
 //! - [`random`] and [`digest`]: CSPRNG bytes/tokens, SHA-256, HMAC-SHA256.
 //!
@@ -33,6 +34,7 @@ pub mod machine_info;
 pub mod mdm_signature;
 pub mod profile_signing;
 pub mod random;
+pub mod scep;
 pub mod secretbox;
 pub mod smime;
 pub mod token_pki;
@@ -45,6 +47,10 @@ pub use machine_info::{sign_machine_info, verify_signed_machine_info};
 pub use mdm_signature::{sign_detached, verify_issued_by, verify_mdm_signature, VerifiedSigner};
 pub use profile_signing::{sign_profile, verify_signed_profile};
 pub use random::{random_bytes, random_token, try_random_bytes};
+pub use scep::{
+    build_csr, build_pkcs_req, ca_caps, decode_cert_rep, decode_pki_message, encode_cert_rep,
+    encode_cert_rep_failure, CertRep, FailInfo, MessageType, PkiRequest,
+};
 pub use secretbox::{open, seal, SecretKey};
 pub use smime::{decrypt_server_token, encrypt_server_token, ContentCipher};
 pub use token_pki::{

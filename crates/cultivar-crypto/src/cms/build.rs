@@ -45,16 +45,7 @@ pub(crate) fn sign(req: SignRequest<'_>) -> Result<Vec<u8>, CryptoError> {
         SignatureDigest::Sha256 => (MessageDigest::sha256(), OID_SHA256),
         SignatureDigest::Sha1 => (MessageDigest::sha1(), OID_SHA1),
     };
-    let sig_alg = match (req.key.id(), req.digest) {
-        (Id::RSA, _) => algorithm(OID_RSA_ENCRYPTION, true),
-        (Id::EC, SignatureDigest::Sha256) => algorithm(OID_ECDSA_SHA256, false),
-        (Id::EC, SignatureDigest::Sha1) => algorithm(OID_ECDSA_SHA1, false),
-        (other, _) => {
-            return Err(CryptoError::InvalidPrivateKey {
-                reason: format!("{other:?} keys cannot sign CMS here (expected RSA or EC)"),
-            })
-        }
-    };
+    let sig_alg = signature_algorithm(req.key, req.digest)?;
     let content_digest = hash(md, req.content).map_err(CryptoError::openssl(op))?;
     let mut attrs = req.extra_attrs;
     attrs.push(attribute(OID_CONTENT_TYPE, &oid(OID_DATA)));
@@ -100,6 +91,23 @@ pub(crate) fn sign(req: SignRequest<'_>) -> Result<Vec<u8>, CryptoError> {
         &tlv(der::SET, &[&signer_info]),
     ]);
     Ok(content_info(&signed_data))
+}
+
+/// SignerInfo.signatureAlgorithm for the key type and digest.
+fn signature_algorithm(
+    key: &PKeyRef<Private>,
+    digest: SignatureDigest,
+) -> Result<Vec<u8>, CryptoError> {
+    Ok(match (key.id(), digest) {
+        (Id::RSA, _) => algorithm(OID_RSA_ENCRYPTION, true),
+        (Id::EC, SignatureDigest::Sha256) => algorithm(OID_ECDSA_SHA256, false),
+        (Id::EC, SignatureDigest::Sha1) => algorithm(OID_ECDSA_SHA1, false),
+        (other, _) => {
+            return Err(CryptoError::InvalidPrivateKey {
+                reason: format!("{other:?} keys cannot sign CMS here (expected RSA or EC)"),
+            })
+        }
+    })
 }
 
 /// A degenerate "certs-only" SignedData (no signers, no content), the

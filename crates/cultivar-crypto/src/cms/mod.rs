@@ -1,12 +1,8 @@
 //! CMS SignedData shared by the Mdm-Signature, MachineInfo, profile and
 //! SCEP code: reading its outline, building it, and verifying with OpenSSL.
 
-// Parts of these are only used by the SCEP module, which comes next.
-#[allow(dead_code)]
 pub(crate) mod build;
-#[allow(dead_code)]
 pub(crate) mod der;
-#[allow(dead_code)]
 pub(crate) mod outline;
 
 use openssl::cms::{CMSOptions, CmsContentInfo};
@@ -34,6 +30,15 @@ pub(crate) fn inspect<'a>(
 ) -> Result<(SignedOutline<'a>, X509), CryptoError> {
     let outline =
         outline::outline(der).map_err(|reason| CryptoError::NotSignedData { field, reason })?;
+    if outline.content_type != outline::OID_DATA {
+        return Err(CryptoError::NotSignedData {
+            field,
+            reason: format!(
+                "encapsulated content type is {}, expected id-data",
+                outline.content_type
+            ),
+        });
+    }
     let signer = outline.signers.first().ok_or(CryptoError::NotSignedData {
         field,
         reason: "it has no SignerInfo".into(),

@@ -33,7 +33,7 @@ impl ContentCipher {
         ContentCipher::Des3Cbc,
     ];
 
-    fn openssl(self) -> Cipher {
+    pub(crate) fn openssl(self) -> Cipher {
         match self {
             ContentCipher::Aes128Cbc => Cipher::aes_128_cbc(),
             ContentCipher::Aes192Cbc => Cipher::aes_192_cbc(),
