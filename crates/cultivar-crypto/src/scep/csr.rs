@@ -108,3 +108,45 @@ pub fn build_csr(
     let bits = tlv(0x03, &[&[0], &signature]);
     Ok(seq(&[&info, &sig_alg, &bits]))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openssl::nid::Nid;
+    use openssl::rsa::Rsa;
+    use openssl::x509::{X509NameBuilder, X509Req};
+
+    fn string(tag: u8, content: &[u8]) -> String {
+        let der = tlv(tag, &[content]);
+        directory_string(ber::parse(&der).unwrap().0).unwrap()
+    }
+
+    #[test]
+    fn directory_string_forms() {
+        assert_eq!(string(0x13, b"abc 123"), "abc 123");
+        assert_eq!(string(0x0c, "pässword".as_bytes()), "pässword");
+        assert_eq!(string(0x16, b"ia5"), "ia5");
+        assert_eq!(string(0x14, &[0x70, 0xe4]), "pä");
+        assert_eq!(string(0x1e, &[0x00, 0x70, 0x00, 0xe4]), "pä");
+        let der = tlv(0x02, &[&[1]]);
+        assert!(directory_string(ber::parse(&der).unwrap().0).is_err());
+    }
+
+    #[test]
+    fn built_csr_verifies_and_carries_the_challenge() {
+        let key = openssl::pkey::PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+        let mut name = X509NameBuilder::new().unwrap();
+        name.append_entry_by_nid(Nid::COMMONNAME, "dev").unwrap();
+        let name = name.build();
+        let der = build_csr(&key, &name, Some("one-time")).unwrap();
+        let req = X509Req::from_der(&der).unwrap();
+        assert!(req.verify(&key).unwrap());
+        assert_eq!(
+            challenge_password(&der).unwrap().as_deref(),
+            Some("one-time")
+        );
+        let plain = build_csr(&key, &name, None).unwrap();
+        assert_eq!(challenge_password(&plain).unwrap(), None);
+        assert!(challenge_password(b"\x30\x03\x02\x01").is_err());
+    }
+}

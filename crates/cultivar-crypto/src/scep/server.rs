@@ -180,3 +180,75 @@ fn sign_reply(
         extra_attrs,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openssl::pkey::PKey;
+    use openssl::rsa::Rsa;
+
+    /// A request assembled by hand so that digest and attributes vary.
+    fn message(ca: &CertificateAuthority, digest: SignatureDigest, attrs: Vec<Vec<u8>>) -> Vec<u8> {
+        let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+        let name = ca.certificate().subject_name();
+        let csr = csr::build_csr(&key, name, Some("pw")).unwrap();
+        let identity = ca.issue_client_certificate(&csr, None, 30, 77).unwrap();
+        let cert = X509::from_der(&identity.certificate_der).unwrap();
+        let mut recipients = Stack::new().unwrap();
+        recipients.push(ca.certificate().clone()).unwrap();
+        let cipher = ContentCipher::Aes128Cbc.openssl();
+        let env = CmsContentInfo::encrypt(&recipients, &csr, cipher, CMSOptions::BINARY)
+            .unwrap()
+            .to_der()
+            .unwrap();
+        build::sign(build::SignRequest {
+            content: &env,
+            detached: false,
+            digest,
+            key: &key,
+            cert: &cert,
+            extra_certs: &[],
+            extra_attrs: attrs,
+        })
+        .unwrap()
+    }
+
+    fn scep_attrs(kind: &str) -> Vec<Vec<u8>> {
+        vec![
+            attrs::printable(attrs::OID_MESSAGE_TYPE, kind),
+            attrs::printable(attrs::OID_TRANSACTION_ID, "abc"),
+            attrs::octets(attrs::OID_SENDER_NONCE, &[9; 16]),
+        ]
+    }
+
+    #[test]
+    fn sha1_renewal_request_decodes() {
+        let ca = CertificateAuthority::generate("CA", 30).unwrap();
+        let der = message(&ca, SignatureDigest::Sha1, scep_attrs("17"));
+        let req = decode_pki_message(&der, &ca).unwrap();
+        assert_eq!(req.message_type, MessageType::RenewalReq);
+        assert_eq!(req.sender_nonce, vec![9; 16]);
+        assert_eq!(req.challenge_password.as_deref(), Some("pw"));
+    }
+
+    #[test]
+    fn missing_or_wrong_attributes_are_named() {
+        let ca = CertificateAuthority::generate("CA", 30).unwrap();
+        let mut no_type = scep_attrs("19");
+        no_type.remove(0);
+        let err =
+            decode_pki_message(&message(&ca, SignatureDigest::Sha256, no_type), &ca).unwrap_err();
+        assert!(
+            err.to_string().starts_with("messageType: required"),
+            "{err}"
+        );
+        let err = decode_pki_message(&message(&ca, SignatureDigest::Sha256, scep_attrs("3")), &ca)
+            .unwrap_err();
+        assert!(err.to_string().contains("not a request type"), "{err}");
+        let mut no_nonce = scep_attrs("19");
+        no_nonce.pop();
+        let err =
+            decode_pki_message(&message(&ca, SignatureDigest::Sha256, no_nonce), &ca).unwrap_err();
+        assert!(err.to_string().starts_with("senderNonce:"), "{err}");
+    }
+}
