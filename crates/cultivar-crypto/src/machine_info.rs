@@ -5,7 +5,7 @@
 use openssl::cms::{CMSOptions, CmsContentInfo};
 use openssl::stack::Stack;
 use openssl::x509::store::{X509Store, X509StoreBuilder};
-use openssl::x509::X509;
+use openssl::x509::{X509PurposeId, X509};
 
 use crate::cms;
 use crate::error::CryptoError;
@@ -64,6 +64,13 @@ fn anchor_store(anchors: &[&[u8]]) -> Result<X509Store, CryptoError> {
         let cert = load_certificate("trust_anchors", anchor)?;
         builder.add_cert(cert).map_err(CryptoError::openssl(op))?;
     }
+    // Device certificates are not S/MIME e-mail certificates: without this
+    // OpenSSL's CMS_verify applies the smime_sign purpose and refuses a
+    // signer whose extendedKeyUsage lacks emailProtection. Trust comes
+    // from the explicitly configured anchors instead.
+    builder
+        .set_purpose(X509PurposeId::ANY)
+        .map_err(CryptoError::openssl(op))?;
     Ok(builder.build())
 }
 

@@ -145,3 +145,37 @@ fn profile_round_trip_and_openssl_parses_it() {
     );
     assert!(sign_profile(b"", &[], &[], &[]).is_err());
 }
+
+#[test]
+fn device_certificate_with_client_auth_eku_is_accepted() {
+    use openssl::x509::extension::ExtendedKeyUsage;
+    let root_key = pki::rsa_key(2048);
+    let root = pki::cert(&root_key, "Root", None, true);
+    let leaf_key = pki::rsa_key(2048);
+    let mut b = openssl::x509::X509Builder::new().unwrap();
+    b.set_version(2).unwrap();
+    b.set_subject_name(&pki::name("eku-device")).unwrap();
+    b.set_issuer_name(root.subject_name()).unwrap();
+    b.set_pubkey(&leaf_key).unwrap();
+    b.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap())
+        .unwrap();
+    b.set_not_after(&openssl::asn1::Asn1Time::days_from_now(9).unwrap())
+        .unwrap();
+    b.append_extension(ExtendedKeyUsage::new().client_auth().build().unwrap())
+        .unwrap();
+    b.sign(&root_key, openssl::hash::MessageDigest::sha256())
+        .unwrap();
+    let leaf = b.build();
+    let der = sign_machine_info(
+        PLIST,
+        &leaf_key.private_key_to_pem_pkcs8().unwrap(),
+        &leaf.to_pem().unwrap(),
+        &[],
+    )
+    .unwrap();
+    let root_pem = root.to_pem().unwrap();
+    assert_eq!(
+        verify_signed_machine_info(&der, &[&root_pem]).unwrap(),
+        PLIST
+    );
+}
