@@ -63,7 +63,7 @@ pub(crate) fn verify_signature(
     detached: Option<&[u8]>,
     field: &'static str,
 ) -> Result<Vec<u8>, CryptoError> {
-    verify(der, signer, None, detached, field)
+    verify(der, signer, None, detached)
         .map_err(|reason| CryptoError::SignatureInvalid { field, reason })
 }
 
@@ -74,7 +74,7 @@ pub(crate) fn verify_chain(
     store: &X509Store,
     field: &'static str,
 ) -> Result<Vec<u8>, CryptoError> {
-    verify(der, signer, Some(store), None, field)
+    verify(der, signer, Some(store), None)
         .map_err(|reason| CryptoError::UntrustedSigner { field, reason })
 }
 
@@ -83,7 +83,6 @@ fn verify(
     signer: &X509,
     store: Option<&X509Store>,
     detached: Option<&[u8]>,
-    field: &'static str,
 ) -> Result<Vec<u8>, String> {
     let mut cms = CmsContentInfo::from_der(der).map_err(|e| first_reason(&e))?;
     let mut certs = Stack::new().map_err(|e| first_reason(&e))?;
@@ -100,6 +99,16 @@ fn verify(
         Some(&mut out),
         flags,
     )
-    .map_err(|e| format!("{field}: {}", first_reason(&e)))?;
+    .map_err(|e| verify_reason(&e))?;
     Ok(out)
+}
+
+/// OpenSSL's reason plus, for chain errors, the X.509 verify detail
+/// ("unable to get local issuer certificate").
+fn verify_reason(e: &openssl::error::ErrorStack) -> String {
+    let reason = first_reason(e);
+    match e.errors().first().and_then(|err| err.data()) {
+        Some(data) if !data.is_empty() => format!("{reason}: {data}"),
+        _ => reason,
+    }
 }
