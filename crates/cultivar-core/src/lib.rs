@@ -5,11 +5,14 @@
 //! - [`secrets`]: the secret key that seals private keys and OAuth secrets at rest.
 //! - [`abm`]: ABM server entries: the token exchange with Apple Business Manager and statuses.
 //! - [`sync`]: ABM device sync: full fetch and incremental sync runs, Sync Now, the scheduler.
+//! - [`ade`]: ADE profiles: validation, resolution (device → group → OS default) and the
+//!   push plan.
 //! - [`clock`]: time as a dependency, so tests move it instead of waiting.
 //! - [`error`]: [`CoreError`], which the server maps to HTTP in one place.
 #![forbid(unsafe_code)]
 
 pub mod abm;
+pub mod ade;
 pub mod auth;
 pub mod clock;
 pub mod error;

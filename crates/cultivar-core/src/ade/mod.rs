@@ -1,0 +1,38 @@
+//! ADE (Automated Device Enrollment) profiles and their assignment, as pure rules:
+//!
+//! - [`profile`]: an administrator's profile (Apple's profile JSON plus `"os"`) validated
+//!   against Apple's limits and codes before anything is sent; skip items checked against
+//!   Apple's list for the OS ([`skipkeys`], generated at build time from the vendored
+//!   `skipkeys.yaml`).
+//! - [`resolve`]: which profile each device should have and why (explicit device profile →
+//!   group profile → OS default → Unassigned with a reason), step by step.
+//! - [`plan`]: what to send to Apple, given the resolutions and Apple's own record of each
+//!   device (trusted over any local memory of past pushes) and the cooldowns.
+//!
+//! Storage is `cultivar_store` (`AdeProfileStore`, `DeviceGroupStore`, …); pushing to ABM and
+//! the API/CLI build on these.
+
+mod os;
+pub mod plan;
+pub mod profile;
+mod profile_rules;
+pub mod resolve;
+pub mod skipkeys;
+
+#[cfg(test)]
+mod plan_tests;
+#[cfg(test)]
+mod profile_tests;
+#[cfg(test)]
+mod resolve_tests;
+
+pub use os::{device_os, AdeOs, UnknownOs};
+pub use plan::{plan, Action, AppleView, PlanContext, PlanInput, WaitReason, FAILED_COOLDOWN};
+pub use profile::{
+    validate_profile, AdeProfileInput, InvalidProfile, ProfileCode, ProfileError, ProfileWarning,
+    ValidatedProfile,
+};
+pub use resolve::{
+    resolve, Defaults, GroupConflict, GroupRef, Outcome, ProfileRef, Profiles, Resolution,
+    Resolver, Rule, Step, StepResult, UnassignedReason,
+};
