@@ -163,7 +163,7 @@ impl CertificateAuthority {
         })
     }
 
-    fn build_client_certificate(
+    pub(crate) fn build_client_certificate(
         &self,
         public: &PKeyRef<Public>,
         subject: &X509NameRef,
@@ -303,7 +303,7 @@ pub(crate) fn load_csr(input: &[u8]) -> Result<X509Req, CryptoError> {
 
 /// The CSR's public key, after checking the CSR is signed by it (proof of
 /// possession).
-fn verified_csr_key(req: &X509Req) -> Result<PKey<Public>, CryptoError> {
+pub(crate) fn verified_csr_key(req: &X509Req) -> Result<PKey<Public>, CryptoError> {
     let public = req.public_key().map_err(|e| CryptoError::InvalidCsr {
         reason: format!("public key unreadable ({})", first_reason(&e)),
     })?;
@@ -315,7 +315,7 @@ fn verified_csr_key(req: &X509Req) -> Result<PKey<Public>, CryptoError> {
     }
 }
 
-fn check_client_key(public: &PKeyRef<Public>) -> Result<(), CryptoError> {
+pub(crate) fn check_client_key(public: &PKeyRef<Public>) -> Result<(), CryptoError> {
     let ok = match public.id() {
         Id::RSA => public.bits() >= MIN_RSA_BITS,
         Id::EC => public.ec_key().ok().is_some_and(|ec| {

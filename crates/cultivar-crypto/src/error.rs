@@ -73,6 +73,10 @@ pub enum CryptoError {
     #[error("sealed secret: {reason}")]
     SealedFormat { reason: String },
 
+    /// The certificate is not an APNs MDM push certificate.
+    #[error("push_certificate: {reason}")]
+    InvalidPushCertificate { reason: String },
+
     /// A certificate signing request could not be used.
     #[error("csr: {reason}")]
     InvalidCsr { reason: String },

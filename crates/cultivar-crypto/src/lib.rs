@@ -9,6 +9,8 @@
 //! - [`mdm_signature`]: the `Mdm-Signature` header (detached CMS).
 //! - [`machine_info`]: CMS-signed MachineInfo from ADE devices.
 //! - [`profile_signing`]: signed `.mobileconfig` profiles.
+//! - [`push_cert`]: the APNs MDM push certificate (key, CSR, topic).
+//! - [`tls_server`]: self-signed TLS server identities for local stand-ins.
 //! - [`scep`]: SCEP (RFC 8894) PKIOperation, server and client side.
 //! - [`secretbox`]: AES-256-GCM for secrets stored in the database.
 //! - [`random`] and [`digest`]: CSPRNG bytes/tokens, SHA-256, HMAC-SHA256.
@@ -33,10 +35,12 @@ pub mod error;
 pub mod machine_info;
 pub mod mdm_signature;
 pub mod profile_signing;
+pub mod push_cert;
 pub mod random;
 pub mod scep;
 pub mod secretbox;
 pub mod smime;
+pub mod tls_server;
 pub mod token_pki;
 
 pub use ca::{CertificateAuthority, IssuedCertificate};
@@ -46,6 +50,7 @@ pub use error::CryptoError;
 pub use machine_info::{sign_machine_info, verify_signed_machine_info};
 pub use mdm_signature::{sign_detached, verify_issued_by, verify_mdm_signature, VerifiedSigner};
 pub use profile_signing::{sign_profile, verify_signed_profile};
+pub use push_cert::{generate_push_csr, push_certificate_info, PushCertInfo, PushCsr};
 pub use random::{random_bytes, random_token, try_random_bytes};
 pub use scep::{
     build_csr, build_pkcs_req, ca_caps, decode_cert_rep, decode_pki_message, encode_cert_rep,
@@ -53,6 +58,7 @@ pub use scep::{
 };
 pub use secretbox::{open, seal, SecretKey};
 pub use smime::{decrypt_server_token, encrypt_server_token, ContentCipher};
+pub use tls_server::generate_tls_server_identity;
 pub use token_pki::{
     certificate_info, check_key_matches_certificate, generate_token_keypair, CertificateInfo,
     KeyPair,
