@@ -227,19 +227,11 @@ impl Chain {
         os: AdeOs,
         profiles: &Profiles,
     ) -> (Option<Outcome>, Option<GroupConflict>) {
-        let mut ranked: Vec<(&GroupRef, Uuid)> = groups
-            .iter()
-            .filter_map(|g| g.profile_id.map(|p| (*g, p)))
-            .collect();
+        let ranked = rank(groups);
         if ranked.is_empty() {
             self.record(Rule::NoGroupProfile, None, StepResult::NotSet);
             return (None, None);
         }
-        // Highest priority first; ties broken by name, then id, so the result never depends
-        // on the order the store returned the groups in.
-        ranked.sort_by(|(a, _), (b, _)| {
-            (b.priority, &a.name, a.id).cmp(&(a.priority, &b.name, b.id))
-        });
         let mut winner: Option<(&GroupRef, Uuid)> = None;
         let mut losers = Vec::new();
         for (group, profile) in ranked {
@@ -307,6 +299,17 @@ impl Chain {
             None => UnassignedReason::NoDefaultForOs(os),
         }
     }
+}
+
+/// The device's groups that carry a profile, best first: highest priority, ties broken by
+/// name, then id, so the result never depends on the order the store returned them in.
+fn rank<'g>(groups: &[&'g GroupRef]) -> Vec<(&'g GroupRef, Uuid)> {
+    let mut ranked: Vec<(&GroupRef, Uuid)> = groups
+        .iter()
+        .filter_map(|g| g.profile_id.map(|p| (*g, p)))
+        .collect();
+    ranked.sort_by(|(a, _), (b, _)| (b.priority, &a.name, a.id).cmp(&(a.priority, &b.name, b.id)));
+    ranked
 }
 
 /// Resolution for many devices: builds the lookups once from the store's rows, so each

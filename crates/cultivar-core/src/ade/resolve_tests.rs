@@ -312,33 +312,39 @@ fn stored_group(
     }
 }
 
-#[test]
-fn the_resolver_adds_os_groups_and_resolves_100k_devices_in_one_pass() {
-    let (ios, ipad, mac, lab) = (
+/// Profiles iOS, iPadOS, macOS and "lab" (iOS); an iPadOS OS group, a static lab group of
+/// priority 5; defaults for iOS and macOS (none for tvOS).
+fn fleet() -> (Resolver, [Uuid; 4], Uuid) {
+    let at = OffsetDateTime::UNIX_EPOCH;
+    let profiles = [
         stored_profile("iOS"),
         stored_profile("iPadOS"),
         stored_profile("macOS"),
         stored_profile("iOS"),
-    );
-    let ipads = stored_group("ipads", GroupKind::Os, Some("iPadOS"), 1, ipad.id);
-    let labs = stored_group("lab", GroupKind::Static, None, 5, lab.id);
+    ];
+    let [ios, ipad, mac, lab] = [0, 1, 2, 3].map(|i| profiles[i].id);
+    let ipads = stored_group("ipads", GroupKind::Os, Some("iPadOS"), 1, ipad);
+    let labs = stored_group("lab", GroupKind::Static, None, 5, lab);
+    let lab_group = labs.id;
     let defaults = [
         AdeOsDefault {
             os: "iOS".into(),
-            profile_id: ios.id,
-            updated_at: OffsetDateTime::UNIX_EPOCH,
+            profile_id: ios,
+            updated_at: at,
         },
         AdeOsDefault {
             os: "macOS".into(),
-            profile_id: mac.id,
-            updated_at: OffsetDateTime::UNIX_EPOCH,
+            profile_id: mac,
+            updated_at: at,
         },
     ];
-    let resolver = Resolver::new(
-        &[ios.clone(), ipad.clone(), mac.clone(), lab.clone()],
-        &[ipads, labs.clone()],
-        &defaults,
-    );
+    let resolver = Resolver::new(&profiles, &[ipads, labs], &defaults);
+    (resolver, [ios, ipad, mac, lab], lab_group)
+}
+
+#[test]
+fn the_resolver_adds_os_groups_and_resolves_100k_devices_in_one_pass() {
+    let (resolver, [ios, ipad, mac, lab], lab_group) = fleet();
     let kinds = [
         ("iOS", "iPhone"),
         ("iOS", "iPad"),
@@ -351,7 +357,7 @@ fn the_resolver_adds_os_groups_and_resolves_100k_devices_in_one_pass() {
         let d = device(&format!("S{n:06}"), Some(os), Some(family));
         // Every 10th iPhone is in the static lab group.
         let statics = if n % 40 == 0 {
-            vec![labs.id]
+            vec![lab_group]
         } else {
             Vec::new()
         };
@@ -359,23 +365,19 @@ fn the_resolver_adds_os_groups_and_resolves_100k_devices_in_one_pass() {
             .entry(resolver.resolve(&d, None, &statics).profile())
             .or_default() += 1;
     }
+    assert_eq!(counts.get(&Some(lab)), Some(&2_500), "static group members");
     assert_eq!(
-        counts.get(&Some(lab.id)),
-        Some(&2_500),
-        "static group members"
-    );
-    assert_eq!(
-        counts.get(&Some(ios.id)),
+        counts.get(&Some(ios)),
         Some(&22_500),
         "other iPhones: iOS default"
     );
     assert_eq!(
-        counts.get(&Some(ipad.id)),
+        counts.get(&Some(ipad)),
         Some(&25_000),
         "iPads: the iPadOS OS group"
     );
     assert_eq!(
-        counts.get(&Some(mac.id)),
+        counts.get(&Some(mac)),
         Some(&25_000),
         "Macs: the macOS default"
     );

@@ -3,8 +3,8 @@ use super::{
     unique,
 };
 use crate::{
-    AdeProfile, AdeProfileDefinition, AdeProfileUsage, DeviceGroupUpdate, GroupKind, NewAdeProfile,
-    NewDeviceGroup, Store,
+    AdeProfile, AdeProfileDefinition, AdeProfileUsage, DeviceGroup, DeviceGroupUpdate, GroupKind,
+    NewAdeProfile, NewDeviceGroup, Store,
 };
 
 pub(super) fn new_profile(name: &str, os: &str) -> NewAdeProfile {
@@ -139,9 +139,9 @@ pub async fn ade_profile_update_revisions(store: &dyn Store) {
     );
 }
 
-/// A profile in use is only deleted with force, which clears every reference atomically.
-pub async fn ade_profile_delete_in_use(store: &dyn Store) {
-    let p = insert_profile(store, "tvOS").await;
+/// Points a device assignment, a group, the tvOS default and a definition at `p`; returns
+/// the serial and the group.
+async fn use_everywhere(store: &dyn Store, p: &AdeProfile) -> (String, DeviceGroup) {
     let serial = unique("SERIAL");
     must(
         store.set_device_profile(&serial, p.id).await,
@@ -171,6 +171,13 @@ pub async fn ade_profile_delete_in_use(store: &dyn Store) {
         store.put_ade_profile_definition(&def).await,
         "put definition",
     );
+    (serial, group)
+}
+
+/// A profile in use is refused without force; usage counts each kind of reference.
+pub async fn ade_profile_delete_in_use(store: &dyn Store) {
+    let p = insert_profile(store, "tvOS").await;
+    use_everywhere(store, &p).await;
     let usage = must(store.ade_profile_usage(p.id).await, "ade_profile_usage");
     let expected = AdeProfileUsage {
         devices: 1,
@@ -179,12 +186,31 @@ pub async fn ade_profile_delete_in_use(store: &dyn Store) {
     };
     assert_eq!(usage, expected, "usage must count each kind of reference");
     assert!(usage.in_use());
-
     assert_conflict(store.delete_ade_profile(p.id, false).await, "delete in use");
     assert!(
         must(store.ade_profile(p.id).await, "after refused delete").is_some(),
         "a refused delete must keep the profile"
     );
+    let unused = insert_profile(store, "iOS").await;
+    assert!(must(
+        store.delete_ade_profile(unused.id, false).await,
+        "delete unused"
+    ));
+    let usage = must(
+        store.ade_profile_usage(unused.id).await,
+        "usage of a deleted profile",
+    );
+    assert_eq!(
+        usage,
+        AdeProfileUsage::default(),
+        "an unknown id has no usage"
+    );
+}
+
+/// A forced delete clears every reference in the same transaction.
+pub async fn ade_profile_force_delete(store: &dyn Store) {
+    let p = insert_profile(store, "tvOS").await;
+    let (serial, group) = use_everywhere(store, &p).await;
     assert!(must(
         store.delete_ade_profile(p.id, true).await,
         "force delete"
@@ -192,32 +218,20 @@ pub async fn ade_profile_delete_in_use(store: &dyn Store) {
     assert_eq!(must(store.ade_profile(p.id).await, "after delete"), None);
     let assignment = must(store.device_profile(&serial).await, "device_profile");
     assert_eq!(assignment, None, "force delete clears device assignments");
-    let group = found(store.device_group(group.id).await, "device_group");
-    assert_eq!(group.profile_id, None, "force delete clears group profiles");
+    let read = found(store.device_group(group.id).await, "device_group");
+    assert_eq!(read.profile_id, None, "force delete clears group profiles");
     assert_eq!(must(store.os_default("tvOS").await, "os_default"), None);
     let defs = must(
         store.list_ade_profile_definitions(p.id).await,
         "definitions",
     );
     assert!(defs.is_empty(), "definitions go with the profile");
-    let usage = must(store.ade_profile_usage(p.id).await, "usage after delete");
-    assert_eq!(
-        usage,
-        AdeProfileUsage::default(),
-        "nothing points at it any more"
-    );
     assert!(
         !must(store.delete_ade_profile(p.id, true).await, "delete again"),
         "deleting a missing profile returns false"
     );
-
-    let unused = insert_profile(store, "iOS").await;
-    assert!(must(
-        store.delete_ade_profile(unused.id, false).await,
-        "delete unused"
-    ));
     let update = DeviceGroupUpdate {
-        profile_id: Some(Some(unused.id)),
+        profile_id: Some(Some(p.id)),
         ..Default::default()
     };
     assert_not_found(

@@ -17,22 +17,26 @@ fn record(serial: &str, server: uuid::Uuid, result: PushResult) -> AdePushRecord
     }
 }
 
-/// A batch is recorded at once; attempts count up until a success; cooldowns are listed.
+/// A FAILED and a THROTTLED record with cooldowns, and a SUCCESS for `profile`.
+fn batch(tag: &str, server: uuid::Uuid, profile: uuid::Uuid) -> Vec<AdePushRecord> {
+    let mut ok = record(&format!("{tag}-1"), server, PushResult::Success);
+    ok.profile_id = Some(profile);
+    let mut failed = record(&format!("{tag}-2"), server, PushResult::Failed);
+    failed.retry_after = Some(at(1_700_086_400, 5));
+    failed.error = Some("FAILED".to_owned());
+    let mut throttled = record(&format!("{tag}-3"), server, PushResult::Throttled);
+    throttled.retry_after = Some(at(1_700_000_060, 0));
+    vec![ok, failed, throttled]
+}
+
+/// A batch is recorded at once; attempts count up until a success.
 pub async fn ade_push_state_round_trip(store: &dyn Store) {
     let server = insert_server(store).await.id;
     let profile = insert_profile(store, "iOS").await;
     let tag = unique("P").to_ascii_uppercase();
     let s = |n: u32| format!("{tag}-{n}");
-    let mut ok = record(&s(1), server, PushResult::Success);
-    ok.profile_id = Some(profile.id);
-    let mut failed = record(&s(2), server, PushResult::Failed);
-    failed.retry_after = Some(at(1_700_086_400, 5));
-    failed.error = Some("FAILED".to_owned());
-    let mut throttled = record(&s(3), server, PushResult::Throttled);
-    throttled.retry_after = Some(at(1_700_000_060, 0));
-    let batch = vec![ok.clone(), failed.clone(), throttled.clone()];
-    must(store.record_ade_pushes(&batch).await, "record");
-
+    let records = batch(&tag, server, profile.id);
+    must(store.record_ade_pushes(&records).await, "record");
     let read = found(store.ade_push_state(&s(1)).await, "state 1");
     assert_eq!(
         (
@@ -41,7 +45,12 @@ pub async fn ade_push_state_round_trip(store: &dyn Store) {
             read.attempts,
             read.last_attempt_at
         ),
-        (Some(profile.id), PushResult::Success, 1, ok.attempted_at),
+        (
+            Some(profile.id),
+            PushResult::Success,
+            1,
+            records[0].attempted_at
+        ),
         "the record is stored"
     );
     let read = found(store.ade_push_state(&s(2)).await, "state 2");
@@ -51,20 +60,13 @@ pub async fn ade_push_state_round_trip(store: &dyn Store) {
             read.retry_after,
             read.last_error.as_deref()
         ),
-        (PushResult::Failed, failed.retry_after, Some("FAILED")),
+        (PushResult::Failed, records[1].retry_after, Some("FAILED")),
         "the cooldown and error are stored"
     );
-    must(
-        store.record_ade_pushes(&[failed.clone()]).await,
-        "fail again",
-    );
+    must(store.record_ade_pushes(&records[1..2]).await, "fail again");
     let read = found(store.ade_push_state(&s(2)).await, "state 2 again");
     assert_eq!(read.attempts, 2, "attempts count up until a success");
-    let fixed = AdePushRecord {
-        retry_after: None,
-        error: None,
-        ..record(&s(2), server, PushResult::Success)
-    };
+    let fixed = record(&s(2), server, PushResult::Success);
     must(store.record_ade_pushes(&[fixed]).await, "succeed");
     let read = found(store.ade_push_state(&s(2)).await, "state 2 fixed");
     assert_eq!(
@@ -72,32 +74,50 @@ pub async fn ade_push_state_round_trip(store: &dyn Store) {
         (1, None),
         "a success restarts attempts"
     );
+    assert_eq!(must(store.ade_push_state(&s(9)).await, "unknown"), None);
+}
 
-    let cooling = must(
-        store.list_ade_cooling_down(at(1_700_000_030, 0)).await,
-        "cooling",
+/// Cooldowns are listed until `retry_after`; the history outlives its profile.
+pub async fn ade_push_cooling_down(store: &dyn Store) {
+    let server = insert_server(store).await.id;
+    let profile = insert_profile(store, "iOS").await;
+    let tag = unique("C").to_ascii_uppercase();
+    must(
+        store
+            .record_ade_pushes(&batch(&tag, server, profile.id))
+            .await,
+        "record",
     );
-    let mine: Vec<_> = cooling
-        .iter()
-        .filter(|p| p.serial_number.starts_with(&tag))
-        .collect();
-    assert_eq!(mine.len(), 1, "only the throttled serial still cools down");
-    assert_eq!(mine[0].serial_number, s(3));
+    let mine = |states: Vec<crate::AdePushState>| -> Vec<String> {
+        states
+            .into_iter()
+            .filter(|p| p.serial_number.starts_with(&tag))
+            .map(|p| p.serial_number)
+            .collect()
+    };
+    let early = must(
+        store.list_ade_cooling_down(at(1_700_000_030, 0)).await,
+        "early",
+    );
+    let expected = vec![format!("{tag}-3"), format!("{tag}-2")];
+    assert_eq!(mine(early), expected, "both cool down, soonest first");
     let later = must(
         store.list_ade_cooling_down(at(1_700_000_060, 0)).await,
         "later",
     );
-    assert!(
-        !later.iter().any(|p| p.serial_number.starts_with(&tag)),
+    assert_eq!(
+        mine(later),
+        vec![format!("{tag}-2")],
         "a cooldown ends at retry_after"
     );
-    assert_eq!(must(store.ade_push_state(&s(9)).await, "unknown"), None);
-
     must(
         store.delete_ade_profile(profile.id, true).await,
         "delete profile",
     );
-    let read = found(store.ade_push_state(&s(1)).await, "after profile delete");
+    let read = found(
+        store.ade_push_state(&format!("{tag}-1")).await,
+        "after delete",
+    );
     assert_eq!(
         read.profile_id, None,
         "the push history outlives its profile"

@@ -20,47 +20,74 @@ async fn create(store: &dyn Store, new: &NewDeviceGroup) -> DeviceGroup {
     must(store.create_device_group(new).await, "create_device_group")
 }
 
-/// Groups round-trip, update name/priority/profile, follow the kind/OS rules and delete.
+/// Groups round-trip and delete.
 pub async fn device_group_round_trip(store: &dyn Store) {
     let profile = insert_profile(store, "iPadOS").await;
     let mut new = new_group(GroupKind::Os, Some("iPadOS"));
     new.profile_id = Some(profile.id);
     let g = create(store, &new).await;
-    assert_eq!(
-        (
-            g.name.as_str(),
-            g.kind,
-            g.os.as_deref(),
-            g.priority,
-            g.profile_id
-        ),
-        (
-            new.name.as_str(),
-            GroupKind::Os,
-            Some("iPadOS"),
-            10,
-            Some(profile.id)
-        ),
-        "create_device_group must store the given fields"
+    let got = (
+        g.name.as_str(),
+        g.kind,
+        g.os.as_deref(),
+        g.priority,
+        g.profile_id,
     );
+    let want = (
+        new.name.as_str(),
+        GroupKind::Os,
+        Some("iPadOS"),
+        10,
+        Some(profile.id),
+    );
+    assert_eq!(got, want, "create_device_group must store the given fields");
     assert_eq!(found(store.device_group(g.id).await, "device_group"), g);
     let listed = must(store.list_device_groups().await, "list_device_groups");
     assert!(listed.contains(&g), "the listing includes the group");
+    assert!(
+        must(store.delete_device_group(g.id).await, "delete"),
+        "delete: true"
+    );
+    assert!(
+        !must(store.delete_device_group(g.id).await, "delete again"),
+        "then false"
+    );
+    assert_eq!(must(store.device_group(g.id).await, "after delete"), None);
+    let clear = DeviceGroupUpdate {
+        profile_id: Some(None),
+        ..Default::default()
+    };
+    assert_not_found(
+        store.update_device_group(g.id, &clear).await,
+        "update of a deleted group",
+    );
+}
 
+/// Updates change what they name (name, priority, profile) and keep the rest.
+pub async fn device_group_update(store: &dyn Store) {
+    let profile = insert_profile(store, "iOS").await;
+    let mut new = new_group(GroupKind::Static, None);
+    new.profile_id = Some(profile.id);
+    let g = create(store, &new).await;
     let rename = DeviceGroupUpdate {
         name: Some(unique("renamed")),
         priority: Some(-3),
         profile_id: None,
     };
     let renamed = must(store.update_device_group(g.id, &rename).await, "rename");
+    let got = (
+        Some(renamed.name.as_str()),
+        renamed.priority,
+        renamed.profile_id,
+    );
+    let want = (rename.name.as_deref(), -3, Some(profile.id));
     assert_eq!(
-        (
-            Some(renamed.name.as_str()),
-            renamed.priority,
-            renamed.profile_id
-        ),
-        (rename.name.as_deref(), -3, Some(profile.id)),
+        got, want,
         "name and priority change; an absent profile_id keeps the profile"
+    );
+    assert!(
+        renamed.updated_at >= g.updated_at,
+        "updated_at moves forward"
     );
     let clear = DeviceGroupUpdate {
         profile_id: Some(None),
@@ -75,18 +102,15 @@ pub async fn device_group_round_trip(store: &dyn Store) {
         (None, -3),
         "Some(None) clears"
     );
-
-    assert!(
-        must(store.delete_device_group(g.id).await, "delete"),
-        "delete: true"
-    );
-    assert!(
-        !must(store.delete_device_group(g.id).await, "delete again"),
-        "then false"
-    );
-    assert_not_found(
-        store.update_device_group(g.id, &clear).await,
-        "update of a deleted group",
+    let set = DeviceGroupUpdate {
+        profile_id: Some(Some(profile.id)),
+        ..Default::default()
+    };
+    let set = must(store.update_device_group(g.id, &set).await, "set profile");
+    assert_eq!(
+        (set.profile_id, set.name),
+        (Some(profile.id), renamed.name),
+        "profile set"
     );
 }
 
@@ -139,15 +163,13 @@ pub async fn device_group_rules(store: &dyn Store) {
     );
 }
 
-/// Bulk adds report new and existing members (repeats count once), members page by serial,
-/// and `groups_for_serials` answers for many serials at once.
+/// Bulk adds report new and existing members (repeats count once); members page by serial.
 pub async fn device_group_members(store: &dyn Store) {
-    let g1 = create(store, &new_group(GroupKind::Static, None)).await;
-    let g2 = create(store, &new_group(GroupKind::Static, None)).await;
+    let g = create(store, &new_group(GroupKind::Static, None)).await;
     let tag = unique("M").to_ascii_uppercase();
     let s = |n: u32| format!("{tag}-{n}");
     let first = vec![s(1), s(2), s(1), s(3)];
-    let added = must(store.add_group_members(g1.id, &first).await, "add");
+    let added = must(store.add_group_members(g.id, &first).await, "add");
     assert_eq!(
         added,
         MembersAdded {
@@ -157,7 +179,7 @@ pub async fn device_group_members(store: &dyn Store) {
         "repeats count once"
     );
     let again = vec![s(3), s(4), s(4)];
-    let added = must(store.add_group_members(g1.id, &again).await, "add again");
+    let added = must(store.add_group_members(g.id, &again).await, "add again");
     assert_eq!(
         added,
         MembersAdded {
@@ -166,47 +188,25 @@ pub async fn device_group_members(store: &dyn Store) {
         },
         "existing members: already"
     );
-    must(store.add_group_members(g2.id, &[s(2)]).await, "add to g2");
-
-    let page1 = must(store.list_group_members(g1.id, None, 2).await, "page 1");
+    let page1 = must(store.list_group_members(g.id, None, 2).await, "page 1");
     assert_eq!(page1, vec![s(1), s(2)], "first page, by serial");
     let page2 = must(
-        store.list_group_members(g1.id, Some(&s(2)), 10).await,
+        store.list_group_members(g.id, Some(&s(2)), 10).await,
         "page 2",
     );
     assert_eq!(page2, vec![s(3), s(4)], "next page after the last serial");
-
-    let asked = vec![s(2), s(4), s(9)];
-    let got = must(store.groups_for_serials(&asked).await, "groups_for_serials");
-    let mut expected = vec![
-        GroupMembership {
-            serial_number: s(2),
-            group_id: g1.id,
-        },
-        GroupMembership {
-            serial_number: s(2),
-            group_id: g2.id,
-        },
-        GroupMembership {
-            serial_number: s(4),
-            group_id: g1.id,
-        },
-    ];
-    expected.sort_by(|a, b| (&a.serial_number, a.group_id).cmp(&(&b.serial_number, b.group_id)));
-    assert_eq!(
-        got, expected,
-        "every static membership of the serials, ordered"
-    );
-    let none = must(store.groups_for_serials(&[]).await, "no serials");
-    assert!(none.is_empty(), "no serials, no memberships");
-
     let removed = must(
-        store.remove_group_members(g1.id, &[s(1), s(9)]).await,
+        store.remove_group_members(g.id, &[s(1), s(9)]).await,
         "remove",
     );
     assert_eq!(removed, 1, "only members are removed");
+    let left = must(
+        store.list_group_members(g.id, None, 10).await,
+        "after remove",
+    );
+    assert_eq!(left, vec![s(2), s(3), s(4)]);
     assert_invalid(
-        store.add_group_members(g1.id, &[String::new()]).await,
+        store.add_group_members(g.id, &[String::new()]).await,
         "serial_number",
         "empty",
     );
@@ -221,15 +221,38 @@ pub async fn device_group_members(store: &dyn Store) {
         store.add_group_members(unknown, &[s(5)]).await,
         "unknown group",
     );
+}
 
+/// `groups_for_serials` answers for many serials at once; deleting a group drops its members.
+pub async fn device_group_memberships(store: &dyn Store) {
+    let g1 = create(store, &new_group(GroupKind::Static, None)).await;
+    let g2 = create(store, &new_group(GroupKind::Static, None)).await;
+    let tag = unique("G").to_ascii_uppercase();
+    let s = |n: u32| format!("{tag}-{n}");
+    must(
+        store.add_group_members(g1.id, &[s(2), s(4)]).await,
+        "add to g1",
+    );
+    must(store.add_group_members(g2.id, &[s(2)]).await, "add to g2");
+    let m = |serial: String, group_id| GroupMembership {
+        serial_number: serial,
+        group_id,
+    };
+    let mut expected = vec![m(s(2), g1.id), m(s(2), g2.id), m(s(4), g1.id)];
+    expected.sort_by(|a, b| (&a.serial_number, a.group_id).cmp(&(&b.serial_number, b.group_id)));
+    let asked = vec![s(2), s(4), s(9)];
+    let got = must(store.groups_for_serials(&asked).await, "groups_for_serials");
+    assert_eq!(
+        got, expected,
+        "every static membership of the serials, ordered"
+    );
+    let none = must(store.groups_for_serials(&[]).await, "no serials");
+    assert!(none.is_empty(), "no serials, no memberships");
     must(store.delete_device_group(g2.id).await, "delete g2");
     let left = must(store.groups_for_serials(&[s(2)]).await, "after delete");
     assert_eq!(
         left,
-        vec![GroupMembership {
-            serial_number: s(2),
-            group_id: g1.id
-        }],
+        vec![m(s(2), g1.id)],
         "deleting a group deletes its memberships"
     );
 }

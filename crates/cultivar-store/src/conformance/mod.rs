@@ -53,10 +53,10 @@ pub use ade_assignment::{
     ade_device_profile_round_trip, ade_devices_with_assignments, ade_os_defaults_round_trip,
 };
 pub use ade_profile::{
-    ade_profile_definitions, ade_profile_delete_in_use, ade_profile_round_trip, ade_profile_rules,
-    ade_profile_update_revisions,
+    ade_profile_definitions, ade_profile_delete_in_use, ade_profile_force_delete,
+    ade_profile_round_trip, ade_profile_rules, ade_profile_update_revisions,
 };
-pub use ade_push::{ade_push_state_round_trip, ade_push_state_rules};
+pub use ade_push::{ade_push_cooling_down, ade_push_state_round_trip, ade_push_state_rules};
 pub use admin_user::{admin_user_password, admin_user_round_trip, admin_user_rules};
 pub use api_key::{
     api_key_list_order, api_key_round_trip, api_key_rules, api_key_touch_and_revoke,
@@ -65,7 +65,10 @@ pub use audit::{audit_order_and_paging, audit_rules};
 pub use console_session::{
     console_session_expiry, console_session_round_trip, console_session_rules,
 };
-pub use device_group::{device_group_members, device_group_round_trip, device_group_rules};
+pub use device_group::{
+    device_group_members, device_group_memberships, device_group_round_trip, device_group_rules,
+    device_group_update,
+};
 
 /// Declares [`CASES`] and [`run_case`] from one list, so they cannot drift apart.
 macro_rules! cases {
@@ -125,14 +128,18 @@ cases![
     ade_profile_rules,
     ade_profile_update_revisions,
     ade_profile_delete_in_use,
+    ade_profile_force_delete,
     ade_profile_definitions,
     device_group_round_trip,
+    device_group_update,
     device_group_rules,
     device_group_members,
+    device_group_memberships,
     ade_device_profile_round_trip,
     ade_os_defaults_round_trip,
     ade_devices_with_assignments,
     ade_push_state_round_trip,
+    ade_push_cooling_down,
     ade_push_state_rules,
 ];
 

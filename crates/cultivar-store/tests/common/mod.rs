@@ -129,14 +129,18 @@ macro_rules! conformance_tests {
             ade_profile_rules,
             ade_profile_update_revisions,
             ade_profile_delete_in_use,
+            ade_profile_force_delete,
             ade_profile_definitions,
             device_group_round_trip,
+            device_group_update,
             device_group_rules,
             device_group_members,
+            device_group_memberships,
             ade_device_profile_round_trip,
             ade_os_defaults_round_trip,
             ade_devices_with_assignments,
             ade_push_state_round_trip,
+            ade_push_cooling_down,
             ade_push_state_rules,
         );
     };
