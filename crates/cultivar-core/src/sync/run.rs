@@ -161,8 +161,8 @@ impl Run {
             match step {
                 Step::NextPage => {}
                 Step::FetchComplete => {
+                    // The run is recorded as the full fetch it was; the next run syncs.
                     self.finish_fetch(&state).await?;
-                    *phase = SyncPhase::Sync;
                     return Ok(End::Success);
                 }
                 Step::Done => return Ok(End::Success),

@@ -36,7 +36,7 @@ async fn an_expired_cursor_starts_a_reconciling_full_fetch() {
         let s = w.synced(&a).await;
         assert_eq!(
             (s.phase.as_str(), s.added, s.modified, s.deleted),
-            ("sync", 0, 4, 2),
+            ("fetch", 0, 4, 2),
             "{s:?}"
         );
         let mut active = serials[2..].to_vec();

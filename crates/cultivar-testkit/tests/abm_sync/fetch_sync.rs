@@ -27,7 +27,7 @@ async fn full_fetch_then_incremental_sync() {
         assert_eq!(counts(&first), (3, 25, 0, 0), "{first:?}");
         assert_eq!(
             (first.phase.as_str(), first.trigger),
-            ("sync", Trigger::Manual)
+            ("fetch", Trigger::Manual)
         );
         assert_eq!(w.active_serials(&a).await, sorted(serials.clone()));
         // Changes in ABM: two new devices, one modified, one released.
@@ -65,7 +65,7 @@ async fn history_and_health_show_the_runs() {
         assert_eq!(counts(&second), (1, 0, 0, 0));
         let runs = w.runs(&a).await;
         assert_eq!(runs.len(), 2);
-        assert_eq!((runs[1].added, runs[1].phase.as_str()), (3, "sync"));
+        assert_eq!((runs[1].added, runs[1].phase.as_str()), (3, "fetch"));
         let health = w.sync().health(a.id).await.unwrap();
         assert_eq!(health.phase.as_deref(), Some("sync"));
         assert!(

@@ -12,7 +12,7 @@ async fn waited_sync(f: &Fixture) -> Value {
     let counts = ["added", "modified", "deleted", "pages"].map(|k| first[k].as_u64());
     assert_eq!(counts, [Some(7), Some(0), Some(0), Some(1)], "{first}");
     let how = (first["trigger"].as_str(), first["phase"].as_str());
-    assert_eq!(how, (Some("manual"), Some("sync")));
+    assert_eq!(how, (Some("manual"), Some("fetch")));
     assert!(
         first["duration_ms"].is_u64() && first["error"].is_null(),
         "{first}"
