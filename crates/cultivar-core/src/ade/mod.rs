@@ -12,6 +12,7 @@
 //! Storage is `cultivar_store` (`AdeProfileStore`, `DeviceGroupStore`, …); pushing to ABM and
 //! the API/CLI build on these.
 
+mod iso;
 mod os;
 pub mod plan;
 pub mod profile;

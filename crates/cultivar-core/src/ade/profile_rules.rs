@@ -4,6 +4,7 @@ use base64::{engine::general_purpose::STANDARD, Engine as _};
 use cultivar_abm_proto::Profile;
 
 use super::{
+    iso,
     profile::{ProfileCode as Code, ProfileError, ProfileWarning},
     skipkeys::skip_key,
     AdeOs,
@@ -122,22 +123,19 @@ fn check_flags(os: AdeOs, p: &Profile, errors: &mut Vec<ProfileError>) {
     }
 }
 
-/// Shapes only: an ISO 639-1/2 language code (2–3 lowercase letters) and an ISO 3166-1
-/// alpha-2 region (2 uppercase letters); whether the code is assigned is Apple's to say.
+/// Apple's locale rule: `language` is ISO 639 (`en`), `region` ISO 3166-1 alpha-2 (`US`).
 fn check_locale(p: &Profile, errors: &mut Vec<ProfileError>) {
     if let Some(lang) = p.language.as_deref() {
-        let ok = (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_lowercase());
-        if !ok {
+        if !iso::is_language(lang) {
             errors.push(ProfileError::new(
                 "language",
                 Code::LocaleInvalid,
-                format!("must be an ISO 639 code such as \"en\" (got {lang:?})"),
+                format!("must be an ISO 639 language code such as \"en\" (got {lang:?})"),
             ));
         }
     }
     if let Some(region) = p.region.as_deref() {
-        let ok = region.len() == 2 && region.bytes().all(|b| b.is_ascii_uppercase());
-        if !ok {
+        if !iso::is_region(region) {
             errors.push(ProfileError::new(
                 "region",
                 Code::LocaleInvalid,

@@ -150,6 +150,8 @@ fn language_and_region_must_be_iso_codes() {
         ("language", "EN"),
         ("language", "english"),
         ("region", "us"),
+        ("region", "ZZ"),
+        ("language", "xx"),
         ("region", "USA"),
     ] {
         assert_eq!(
