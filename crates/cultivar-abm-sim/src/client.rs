@@ -318,6 +318,48 @@ impl SimAdminClient {
         .await
     }
 
+    /// Injects per-serial assign results; returns every injection now pending.
+    pub async fn add_assign_results(
+        &self,
+        req: &AssignResultRequest,
+    ) -> Result<Vec<AssignResultEntry>, ClientError> {
+        self.call(Method::POST, "/assign-results", Some(req)).await
+    }
+
+    pub async fn assign_results(&self) -> Result<Vec<AssignResultEntry>, ClientError> {
+        self.get("/assign-results").await
+    }
+
+    pub async fn clear_assign_results(&self) -> Result<Removed, ClientError> {
+        self.call::<(), _>(Method::DELETE, "/assign-results", None)
+            .await
+    }
+
+    /// Removes the serials' profile assignments as an ABM administrator would.
+    pub async fn unassign_profiles(&self, serials: &[String]) -> Result<BatchResult, ClientError> {
+        let body = UnassignRequest {
+            serials: serials.to_vec(),
+        };
+        self.call(Method::POST, "/profiles/unassign", Some(&body))
+            .await
+    }
+
+    /// The device activated and fetched its profile (`profile_status: pushed`).
+    pub async fn mark_pushed(&self, serial: &str) -> Result<DeviceInfo, ClientError> {
+        self.call::<(), _>(Method::POST, &format!("/devices/{serial}/pushed"), None)
+            .await
+    }
+
+    /// Profiles defined by `server_uuid`, each with the serials that have it.
+    pub async fn profiles(&self, server_uuid: &str) -> Result<Vec<ProfileInfo>, ClientError> {
+        let q = ProfileQuery {
+            server: Some(server_uuid.to_string()),
+        };
+        let (url, rb) = self.request(Method::GET, "/profiles");
+        let resp = Self::send(&url, rb.query(&q)).await?;
+        decode(url, resp).await
+    }
+
     /// Requests per Apple path since the simulator started.
     pub async fn request_counts(&self) -> Result<RequestCounts, ClientError> {
         self.get("/requests").await

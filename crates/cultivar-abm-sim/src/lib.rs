@@ -7,7 +7,8 @@
 //! `NOT_ACCESSIBLE` for other servers' devices, Apple's error codes as JSON-quoted strings.
 //!
 //! # Layout
-//! - [`state`]: the organisation, MDM servers, devices, profiles and event logs.
+//! - [`state`]: the organisation, MDM servers, devices, profiles, injected assign results
+//!   (`/_sim/assign-results`) and event logs.
 //! - `cursors`, `sessions`, `faults`: cursor table, auth sessions and nonces, scripted faults.
 //! - `requests`: requests per Apple path, which tests read or wait on (`/_sim/requests`).
 //! - `api`: the Apple endpoints; `admin`: the portal endpoints; [`admin_types`]: their bodies.

@@ -49,7 +49,7 @@ pub(super) async fn add(
     saved(&sim, Json(added)).await
 }
 
-fn device_info(serial: &str, d: &DeviceRec) -> DeviceInfo {
+pub(super) fn device_info(serial: &str, d: &DeviceRec) -> DeviceInfo {
     DeviceInfo {
         serial_number: serial.to_string(),
         model: d.model.clone(),
@@ -63,6 +63,8 @@ fn device_info(serial: &str, d: &DeviceRec) -> DeviceInfo {
         device_assigned_by: d.assigned_by.clone(),
         profile_uuid: d.profile_uuid.clone(),
         profile_status: d.profile_status.as_str().to_string(),
+        profile_assign_time: d.profile_assign_ms.map(format_ms),
+        profile_push_time: d.profile_push_ms.map(format_ms),
     }
 }
 
@@ -130,7 +132,7 @@ pub(super) async fn modify(
 }
 
 /// Applies `op` to each `(row, serial)`, collecting what changed and what was refused.
-fn apply(
+pub(super) fn apply(
     state: &mut SimState,
     rows: Vec<(Option<usize>, String)>,
     mut op: impl FnMut(&mut SimState, &str) -> Result<Outcome, String>,
@@ -150,7 +152,7 @@ fn apply(
     result
 }
 
-fn listed(serials: Vec<String>) -> Vec<(Option<usize>, String)> {
+pub(super) fn listed(serials: Vec<String>) -> Vec<(Option<usize>, String)> {
     serials
         .into_iter()
         .map(|s| (None, s.trim().to_ascii_uppercase()))

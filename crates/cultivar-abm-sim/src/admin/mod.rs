@@ -1,5 +1,5 @@
 //! The admin API under `/_sim`: plays the ABM web portal (servers, tokens, devices, assignment,
-//! organisation settings) and drives the simulation (faults, sessions, clock), and reports the
+//! organisation settings, ADE profile assignments) and drives the simulation (faults, sessions, clock), and reports the
 //! requests it has had (`/requests`, `/requests/wait`). JSON in and out;
 //! errors are `{"error": "<field>: <rule>"}` with 400 or 404. Every change is saved to the state
 //! file before the reply.
@@ -7,6 +7,7 @@
 mod csv_rows;
 mod devices;
 mod misc;
+mod profiles;
 mod requests;
 mod servers;
 pub mod types;
@@ -30,6 +31,15 @@ pub(crate) fn routes() -> Router<Sim> {
         .route("/default-server", put(servers::set_default))
         .route("/devices", post(devices::add).get(devices::list))
         .route("/devices/{serial}", axum::routing::patch(devices::modify))
+        .route("/devices/{serial}/pushed", post(profiles::pushed))
+        .route(
+            "/assign-results",
+            post(profiles::add_results)
+                .get(profiles::list_results)
+                .delete(profiles::clear_results),
+        )
+        .route("/profiles", get(profiles::list))
+        .route("/profiles/unassign", post(profiles::unassign))
         .route("/assign", post(devices::assign))
         .route("/release", post(devices::release))
         .route("/move", post(devices::move_devices))

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::state::{AssignInjection, InjectedResult, WILDCARD};
+
 /// `POST /_sim/servers`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegisterServer {
@@ -130,6 +132,10 @@ pub struct DeviceInfo {
     #[serde(default)]
     pub profile_uuid: Option<String>,
     pub profile_status: String,
+    #[serde(default)]
+    pub profile_assign_time: Option<String>,
+    #[serde(default)]
+    pub profile_push_time: Option<String>,
 }
 
 /// Query of `GET /_sim/devices`.
@@ -223,4 +229,50 @@ pub struct RequestWait {
     pub count: u64,
     /// Whether the count asked for was reached before the timeout.
     pub reached: bool,
+}
+
+/// `POST /_sim/assign-results`: the next `count` assign attempts for each serial (or, with
+/// [`WILDCARD`], the next `count` assign requests) get `result` instead of the profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignResultRequest {
+    pub serials: Vec<String>,
+    pub result: InjectedResult,
+    /// Default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    /// THROTTLED only; in the reply from protocol 10.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_seconds: Option<u64>,
+}
+
+/// One injected answer as `GET /_sim/assign-results` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignResultEntry {
+    /// A serial, or [`WILDCARD`].
+    pub serial: String,
+    #[serde(flatten)]
+    pub injection: AssignInjection,
+}
+
+/// `POST /_sim/profiles/unassign`: an ABM administrator removes these serials' profiles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnassignRequest {
+    pub serials: Vec<String>,
+}
+
+/// Query of `GET /_sim/profiles`: one server's profiles, or all when absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+}
+
+/// A defined profile and the serials that have it now (`GET /_sim/profiles`, in UUID order).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileInfo {
+    pub profile_uuid: String,
+    pub server_uuid: String,
+    pub created: String,
+    pub profile: cultivar_abm_proto::Profile,
+    pub serials: Vec<String>,
 }

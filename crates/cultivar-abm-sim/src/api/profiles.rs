@@ -3,7 +3,7 @@
 
 use super::{authorize, parse_body, profile_rules, serial_list};
 use crate::error::ApiError;
-use crate::state::{SimState, StoredProfile};
+use crate::state::{InjectedResult, SimState, StoredProfile, WILDCARD};
 use crate::Sim;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -14,25 +14,65 @@ use cultivar_abm_proto::{DeviceResult, DeviceResults, Profile, MAX_SERIALS_PER_R
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// Assigns `profile` to each serial of `server`; others are `NOT_ACCESSIBLE`.
+/// Per-serial results of an assign, and the `retry_after_seconds` of its THROTTLED serials.
+struct Assigned {
+    devices: BTreeMap<String, DeviceResult>,
+    retry_after_seconds: Option<u64>,
+}
+
+impl Assigned {
+    /// The reply; `retry_after_seconds` only from protocol 10, where Apple added it.
+    fn reply(self, profile_uuid: String, protocol: u32) -> DeviceResults {
+        DeviceResults {
+            profile_uuid: Some(profile_uuid),
+            devices: self.devices,
+            retry_after_seconds: self.retry_after_seconds.filter(|_| protocol >= 10),
+            ..DeviceResults::default()
+        }
+    }
+}
+
+/// Assigns `profile` to each serial of `server`; others are `NOT_ACCESSIBLE`. An injected
+/// result (`/_sim/assign-results`) answers for its serial instead, which then keeps its profile.
+/// The wildcard answers one whole request per count.
 fn assign_all(
     state: &mut SimState,
     server: &str,
     profile: &str,
     serials: &[String],
     now: i64,
-) -> BTreeMap<String, DeviceResult> {
-    serials
+) -> Assigned {
+    // A define without devices assigns nothing, so it must not use up the wildcard.
+    let wildcard = if serials.is_empty() {
+        None
+    } else {
+        state.take_injection(WILDCARD)
+    };
+    let mut retry_after_seconds: Option<u64> = None;
+    let devices = serials
         .iter()
         .map(|s| {
-            let r = if state.set_profile(s, server, profile, now) {
-                DeviceResult::Success
-            } else {
-                DeviceResult::NotAccessible
+            let injected = state
+                .take_injection(&s.trim().to_ascii_uppercase())
+                .or(wildcard);
+            let r = match injected {
+                Some(i) => {
+                    if i.result == InjectedResult::Throttled {
+                        // One value for the whole reply: the longest wait asked for.
+                        retry_after_seconds = retry_after_seconds.max(i.retry_after_seconds);
+                    }
+                    i.result.device_result()
+                }
+                None if state.set_profile(s, server, profile, now) => DeviceResult::Success,
+                None => DeviceResult::NotAccessible,
             };
             (s.clone(), r)
         })
-        .collect()
+        .collect();
+    Assigned {
+        devices,
+        retry_after_seconds,
+    }
 }
 
 pub(super) async fn define(
@@ -49,7 +89,7 @@ pub(super) async fn define(
     let serials = std::mem::take(&mut profile.devices);
     profile.profile_uuid = None;
     let now = sim.now_ms();
-    let (uuid, devices) = {
+    let (uuid, assigned) = {
         let mut state = sim.state_mut();
         let uuid = state.next_profile_uuid();
         state.profiles.insert(
@@ -60,14 +100,10 @@ pub(super) async fn define(
                 profile,
             },
         );
-        let devices = assign_all(&mut state, &auth.server, &uuid, &serials, now);
-        (uuid, devices)
+        let assigned = assign_all(&mut state, &auth.server, &uuid, &serials, now);
+        (uuid, assigned)
     };
-    auth.json(&DeviceResults {
-        profile_uuid: Some(uuid),
-        devices,
-        ..DeviceResults::default()
-    })
+    auth.json(&assigned.reply(uuid, auth.protocol))
 }
 
 #[derive(Deserialize)]
@@ -121,7 +157,7 @@ pub(super) async fn assign(
         .ok_or_else(|| ApiError::bad_request(codes::PROFILE_UUID_REQUIRED))?;
     let serials = serial_list(req.devices)?;
     let now = sim.now_ms();
-    let devices = {
+    let assigned = {
         let mut state = sim.state_mut();
         let known = state
             .profiles
@@ -132,11 +168,7 @@ pub(super) async fn assign(
         }
         assign_all(&mut state, &auth.server, &uuid, &serials, now)
     };
-    auth.json(&DeviceResults {
-        profile_uuid: Some(uuid),
-        devices,
-        ..DeviceResults::default()
-    })
+    auth.json(&assigned.reply(uuid, auth.protocol))
 }
 
 pub(super) async fn remove(

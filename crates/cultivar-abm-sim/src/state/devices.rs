@@ -155,10 +155,7 @@ impl SimState {
 
     /// Removes the profile from a device of `server`; false if the device is not its.
     pub fn clear_profile(&mut self, serial: &str, server: &str, now_ms: i64) -> bool {
-        self.change_profile(serial, server, now_ms, |dev| {
-            dev.profile_uuid = None;
-            dev.profile_status = ProfileState::Removed;
-        })
+        self.change_profile(serial, server, now_ms, super::profiles::mark_removed)
     }
 
     fn change_profile(

@@ -8,9 +8,11 @@
 
 pub mod catalog;
 mod devices;
+mod profiles;
 
 pub use catalog::{Os, OsChoice};
 pub use devices::{DevicePatch, Outcome};
+pub use profiles::{AssignInjection, InjectedResult, WILDCARD};
 
 use crate::ids::{self, Domain};
 use cultivar_abm_proto::Profile;
@@ -169,6 +171,9 @@ pub struct SimState {
     pub disowned: BTreeMap<String, DeviceRec>,
     pub default_server: Option<String>,
     pub profiles: BTreeMap<String, StoredProfile>,
+    /// Injected answers to assign requests, by serial or [`WILDCARD`] (`/_sim/assign-results`).
+    #[serde(default)]
+    pub assign_results: BTreeMap<String, AssignInjection>,
     pub counters: Counters,
     #[serde(skip)]
     consumer_keys: HashMap<String, String>,
@@ -184,6 +189,7 @@ impl SimState {
             disowned: BTreeMap::new(),
             default_server: None,
             profiles: BTreeMap::new(),
+            assign_results: BTreeMap::new(),
             counters: Counters::default(),
             consumer_keys: HashMap::new(),
         }
