@@ -334,3 +334,12 @@ fn plan_lists_actions_in_input_order_and_skips_devices_in_sync() {
         .collect();
     assert_eq!(serials, ["A", "C"]);
 }
+
+#[test]
+fn apples_view_comes_from_the_synced_device_record() {
+    let mut d = super::resolve_tests::device("S1", Some("iOS"), Some("iPhone"));
+    d.data.profile_uuid = Some("ABC".into());
+    d.data.profile_status = Some("pushed".into());
+    let view = AppleView::of(&d);
+    assert_eq!(view, apple(Some("ABC"), Some("pushed")));
+}

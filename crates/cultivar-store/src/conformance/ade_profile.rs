@@ -89,6 +89,12 @@ pub async fn ade_profile_rules(store: &dyn Store) {
         "body",
         "broken body",
     );
+    not_object.body = r#"{"profile_name":"x","url":"https://elsewhere/enroll"}"#.to_owned();
+    assert_invalid(
+        store.insert_ade_profile(&not_object).await,
+        "body",
+        "body with url",
+    );
 }
 
 /// Updates bump the revision and are refused for a stale revision (optimistic locking).

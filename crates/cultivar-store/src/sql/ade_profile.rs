@@ -35,13 +35,22 @@ fn definition(row: &dyn Row) -> Result<AdeProfileDefinition, StoreError> {
 fn validate(new: &NewAdeProfile) -> Result<(), StoreError> {
     non_empty("name", &new.name)?;
     check_os("os", &new.os)?;
-    match serde_json::from_str::<serde_json::Value>(&new.body) {
-        Ok(serde_json::Value::Object(_)) => Ok(()),
-        _ => Err(StoreError::invalid(
+    let Ok(serde_json::Value::Object(body)) = serde_json::from_str(&new.body) else {
+        return Err(StoreError::invalid(
             "body",
             "must be a JSON object (Apple's profile JSON)",
-        )),
+        ));
+    };
+    // cultivar fills the enrollment URLs in when it defines the profile with Apple.
+    for key in ["url", "configuration_web_url"] {
+        if body.contains_key(key) {
+            return Err(StoreError::invalid(
+                "body",
+                format!("must not contain {key:?} (cultivar sets it when defining the profile)"),
+            ));
+        }
     }
+    Ok(())
 }
 
 fn name_taken(new: &NewAdeProfile) -> impl Fn(SqlError) -> StoreError + '_ {

@@ -8,7 +8,8 @@ use crate::{AdeProfile, AdeProfileUsage, NewAdeProfile, StoreError};
 pub trait AdeProfileStore: Send + Sync {
     /// Stores a new profile with a fresh id, revision 1 and `created_at = updated_at = now`.
     /// `Conflict` when the name is taken; `Invalid` for an empty name, an OS outside
-    /// [`crate::ADE_OSES`], or a `body` that is not a JSON object.
+    /// [`crate::ADE_OSES`], or a `body` that is not a JSON object or holds `url` or
+    /// `configuration_web_url` (cultivar's to fill in).
     async fn insert_ade_profile(&self, new: &NewAdeProfile) -> Result<AdeProfile, StoreError>;
 
     /// The profile with this id; `None` if there is none.
