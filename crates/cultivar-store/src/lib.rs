@@ -4,7 +4,9 @@
 //! # Layout
 //! - capability traits ([`ApiKeyStore`], [`AbmServerStore`], ...): one trait per capability,
 //!   each documenting its "missing row" contract; [`Store`] composes them. Consumers should ask
-//!   for the narrowest trait they need.
+//!   for the narrowest trait they need. ADE profile assignment has [`AdeProfileStore`],
+//!   [`AdeProfileDefinitionStore`], [`DeviceGroupStore`], [`AdeAssignmentStore`] (device
+//!   profiles, OS defaults, the bulk read for resolution) and [`AdePushStateStore`].
 //! - record types (`ApiKey`, `AbmServer`, ...) and the single error type [`StoreError`].
 //! - `sql`: every capability written once, as static SQL with `$n` placeholders (both
 //!   dialects accept them), over a small backend-neutral layer. It is hand-written because
