@@ -1,6 +1,6 @@
 //! `cultivar sim abm …`: run the ABM simulator, and drive it the way an administrator drives the
-//! ABM web portal (servers, tokens, devices, assignment) plus its test knobs (faults, clock,
-//! sessions, terms).
+//! ABM web portal (servers, tokens, devices, assignment, ADE profiles) plus its test knobs (faults,
+//! injected assign results, clock, sessions, terms).
 //!
 //! The simulator's URL is the global `--url` (env `CULTIVAR_SIM_URL`, default
 //! `http://127.0.0.1:8421`); outside `sim` commands `--url` names the cultivar server.
@@ -15,6 +15,8 @@ use cultivar_abm_sim::{Fault, Sim, SimAdminClient, SimOptions};
 use serde::Serialize;
 
 use crate::output::Output;
+
+mod ade;
 
 /// Default simulator address (`serve --listen` and `--url` of the other verbs).
 pub const DEFAULT_SIM_URL: &str = "http://127.0.0.1:8421";
@@ -60,6 +62,19 @@ pub enum AbmCommand {
     TermsNotSigned {
         #[arg(action = clap::ArgAction::Set)]
         value: bool,
+    },
+    /// Answer the next assign attempts for these serials with FAILED, THROTTLED or NOT_ACCESSIBLE.
+    AssignResult(ade::AssignResultArgs),
+    /// Drop every injected assign result.
+    ClearAssignResults,
+    /// Remove the serials' ADE profile assignments, as an ABM administrator would.
+    UnassignProfile(SerialsArg),
+    /// The device activated and fetched its ADE profile (profile_status pushed).
+    MarkPushed { serial: String },
+    /// ADE profiles a server has defined, with the serials that have them.
+    Profiles {
+        #[arg(long = "server", value_name = "UUID")]
+        server_uuid: String,
     },
     /// Move the simulator's clock forward.
     AdvanceClock {
@@ -196,6 +211,13 @@ pub async fn run(args: SimArgs, sim_url: &str, json: bool) -> anyhow::Result<()>
         }
         AbmCommand::TermsNotSigned { value } => terms(&c, value, out).await.with_context(at),
         AbmCommand::AdvanceClock { seconds } => advance(&c, seconds, out).await.with_context(at),
+        AbmCommand::AssignResult(a) => ade::assign_result(&c, a, out).await.with_context(at),
+        AbmCommand::ClearAssignResults => ade::clear_assign_results(&c, out).await.with_context(at),
+        AbmCommand::UnassignProfile(a) => ade::unassign(&c, a, out).await.with_context(at),
+        AbmCommand::MarkPushed { serial } => ade::pushed(&c, &serial, out).await.with_context(at),
+        AbmCommand::Profiles { server_uuid } => {
+            ade::profiles(&c, &server_uuid, out).await.with_context(at)
+        }
     }
 }
 
