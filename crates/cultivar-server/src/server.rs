@@ -3,7 +3,7 @@
 
 use std::{future::Future, time::Duration};
 
-use cultivar_core::sync::run_scheduler;
+use cultivar_core::{ade::run_auto_push, sync::run_scheduler};
 use tokio::{net::TcpListener, sync::watch};
 
 use crate::{config::Config, router::router, AppState, ServerError};
@@ -35,6 +35,12 @@ pub async fn serve_state(
         let _ = stop_tx.send(true);
     };
     let sweeper = tokio::spawn(sweep_sessions(state.clone(), stop_rx.clone()));
+    // Subscribes to sync runs before the scheduler can finish one.
+    let ade_push = tokio::spawn(run_auto_push(
+        state.ade.clone(),
+        state.sync.clone(),
+        stopped(stop_rx.clone()),
+    ));
     let scheduler = tokio::spawn(run_scheduler(state.sync.clone(), stopped(stop_rx.clone())));
     let server = axum::serve(listener, router(state.clone())).with_graceful_shutdown(signal);
     let deadline = grace_deadline(stop_rx);
@@ -46,6 +52,13 @@ pub async fn serve_state(
         }
     };
     sweeper.abort();
+    // A push in flight records its results before the store closes.
+    if tokio::time::timeout(SHUTDOWN_GRACE, ade_push)
+        .await
+        .is_err()
+    {
+        tracing::warn!("ADE push still busy after the grace period; stopping anyway");
+    }
     // Runs in flight record how they ended before the store closes.
     if tokio::time::timeout(SHUTDOWN_GRACE, scheduler)
         .await

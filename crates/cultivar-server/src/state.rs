@@ -4,6 +4,7 @@ use std::{path::Path, sync::Arc};
 
 use cultivar_core::{
     abm::{AbmService, AbmServiceOptions},
+    ade::AdeService,
     clock::{Clock, SystemClock},
     secrets::{KeySettings, Secrets},
     sync::SyncService,
@@ -28,6 +29,8 @@ pub struct AppState {
     pub abm: AbmService,
     /// ABM device sync (Sync Now, progress, health); [`crate::serve_state`] runs its scheduler.
     pub sync: SyncService,
+    /// ADE profiles: plan, explain, push; [`crate::serve_state`] runs its automatic pushes.
+    pub ade: AdeService,
 }
 
 impl AppState {
@@ -53,6 +56,12 @@ impl AppState {
         let secrets = Arc::new(secrets);
         let abm = AbmService::new(store.clone(), secrets.clone(), clock.clone(), abm_options);
         let sync = SyncService::new(store.clone(), abm.clone(), clock.clone());
+        // Apple hands the profile URL to devices, so it must be the public one when set.
+        let public_base = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", config.listen));
+        let ade = AdeService::new(store.clone(), abm.clone(), clock.clone(), public_base);
         AppState {
             store,
             secrets,
@@ -61,6 +70,7 @@ impl AppState {
             clock,
             abm,
             sync,
+            ade,
         }
     }
 
