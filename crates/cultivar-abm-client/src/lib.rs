@@ -8,7 +8,8 @@
 //! - [`AbmClient`] (`client`): the cloneable handle; `endpoints` holds one typed method per call.
 //! - `session`: OAuth 1.0a-signed `GET /session`, one authentication at a time per client.
 //! - `transport`: the request/retry loop (session header, one re-authentication per call,
-//!   session rotation, retries of 429/5xx/transport errors); `backoff` computes the delays.
+//!   session rotation, retries of 429/5xx/transport errors); `backoff` re-exports the delay arithmetic of
+//!   `cultivar-retry` and holds ABM's `Retry-After` floor.
 //!
 //! The session layer is hand-written rather than a generic OAuth or retry middleware because
 //! Apple's scheme is OAuth only for `/session` and a custom header afterwards, and the
@@ -27,6 +28,7 @@ mod transport;
 pub use client::AbmClient;
 pub use error::AbmError;
 pub use options::{
-    ClientOptions, RetryPolicy, Sleeper, TokioSleeper, DEFAULT_USER_AGENT, MIN_PROTOCOL_VERSION,
+    ClientOptions, RetryPolicy, Sleeper, TokioSleeper, DEFAULT_RETRY_POLICY, DEFAULT_USER_AGENT,
+    MIN_PROTOCOL_VERSION,
 };
 pub use token_pki::{decrypt_token, generate_keypair, KeyPair, TokenError};

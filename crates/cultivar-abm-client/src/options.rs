@@ -1,7 +1,9 @@
-//! Client options: identity headers, timeout, retry policy and the injectable sleeper.
+//! Client options: identity headers, timeout, retry policy and the injectable sleeper (the last
+//! two from `cultivar-retry`, re-exported here).
 
 use crate::error::AbmError;
 use cultivar_abm_proto::PROTOCOL_VERSION;
+pub use cultivar_retry::{RetryPolicy, Sleeper, TokioSleeper};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,47 +14,13 @@ pub const MIN_PROTOCOL_VERSION: u32 = 9;
 /// The default User-Agent. Apple rejects some generic ones with `USER_AGENT_INVALID`.
 pub const DEFAULT_USER_AGENT: &str = concat!("cultivar/", env!("CARGO_PKG_VERSION"));
 
-/// Waits between retries. Injected so tests can record the requested delays instead of sleeping.
-#[async_trait::async_trait]
-pub trait Sleeper: Send + Sync {
-    async fn sleep(&self, d: Duration);
-}
-
-/// The production sleeper: `tokio::time::sleep`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TokioSleeper;
-
-#[async_trait::async_trait]
-impl Sleeper for TokioSleeper {
-    async fn sleep(&self, d: Duration) {
-        tokio::time::sleep(d).await;
-    }
-}
-
-/// How often and how patiently to retry 429, 5xx and transport failures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Total tries per call, the first included (1 = never retry).
-    pub max_attempts: u32,
-    /// Delay before the first retry; doubles on each further retry.
-    pub base_delay: Duration,
-    /// Upper bound for any single delay, including one asked for by `Retry-After`.
-    pub max_delay: Duration,
-    /// Full jitter: pick each backoff uniformly between `base_delay` and the exponential ceiling,
-    /// so many clients failing together do not retry in lockstep.
-    pub jitter: bool,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            max_attempts: 4,
-            base_delay: Duration::from_secs(2),
-            max_delay: Duration::from_secs(60),
-            jitter: true,
-        }
-    }
-}
+/// The ABM client's default: 4 tries, backoff from 2 s doubling up to 60 s.
+pub const DEFAULT_RETRY_POLICY: RetryPolicy = RetryPolicy {
+    max_attempts: 4,
+    base_delay: Duration::from_secs(2),
+    max_delay: Duration::from_secs(60),
+    jitter: true,
+};
 
 /// Options of an [`crate::AbmClient`].
 #[derive(Clone)]
@@ -72,7 +40,7 @@ impl Default for ClientOptions {
             user_agent: DEFAULT_USER_AGENT.to_string(),
             protocol_version: PROTOCOL_VERSION,
             timeout: Duration::from_secs(30),
-            retry: RetryPolicy::default(),
+            retry: DEFAULT_RETRY_POLICY,
             sleeper: Arc::new(TokioSleeper),
         }
     }
@@ -111,15 +79,12 @@ impl ClientOptions {
         if self.timeout.is_zero() {
             return invalid("timeout", "must be greater than zero");
         }
-        if self.retry.max_attempts == 0 {
-            return invalid("retry.max_attempts", "must be at least 1");
-        }
-        if self.retry.base_delay.is_zero() {
-            return invalid("retry.base_delay", "must be greater than zero");
-        }
-        if self.retry.max_delay < self.retry.base_delay {
-            return invalid("retry.max_delay", "must not be less than retry.base_delay");
-        }
+        self.retry
+            .validate()
+            .map_err(|e| AbmError::InvalidOptions {
+                field: e.field,
+                rule: e.rule.to_string(),
+            })?;
         Ok(())
     }
 }
@@ -134,6 +99,8 @@ mod tests {
         assert!(o.validate().is_ok());
         assert!(o.user_agent.starts_with("cultivar/"));
         assert_eq!(o.protocol_version, PROTOCOL_VERSION);
+        assert_eq!(o.retry, DEFAULT_RETRY_POLICY);
+        assert_eq!(o.retry.base_delay, Duration::from_secs(2));
     }
 
     #[test]
@@ -150,6 +117,9 @@ mod tests {
         o.user_agent = "ok/1".into();
         o.retry.max_delay = Duration::from_millis(1);
         let e = o.validate().expect_err("cap");
-        assert!(e.to_string().contains("retry.max_delay"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "client options: retry.max_delay: must not be less than retry.base_delay"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! The request/retry loop: session header injection, one re-authentication per call, session
 //! rotation, and retries of 429/5xx/transport failures.
 
-use crate::backoff::{backoff_delay, parse_retry_after, retry_after_delay};
+use crate::backoff::{backoff_delay, parse_retry_after, retry_after_delay, MIN_RETRY_AFTER};
 use crate::client::Inner;
 use crate::error::{from_status, wants_reauth, AbmError};
 use cultivar_abm_proto::{JSON_CONTENT_TYPE, PROTOCOL_HEADER, SESSION_HEADER};
@@ -103,8 +103,8 @@ impl Inner {
                 return Err(failure.error);
             }
             let delay = match failure.retry_after {
-                Some(asked) => retry_after_delay(asked, &policy),
-                None => backoff_delay(attempt, &policy),
+                Some(asked) => retry_after_delay(&policy, asked, MIN_RETRY_AFTER),
+                None => backoff_delay(&policy, attempt),
             };
             tracing::warn!(
                 endpoint = req.path,

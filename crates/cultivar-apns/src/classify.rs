@@ -7,8 +7,8 @@
 use std::error::Error as _;
 use std::time::SystemTime;
 
-use crate::backoff::parse_retry_after;
 use crate::error::PushError;
+use cultivar_retry::parse_retry_after;
 
 /// Classifies a non-200 answer from its status, JSON body and `Retry-After`.
 pub(crate) fn classify_status(status: u16, body: &[u8], retry_after: Option<&str>) -> PushError {

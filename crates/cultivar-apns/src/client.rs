@@ -6,10 +6,10 @@ use async_trait::async_trait;
 use futures_util::stream::{self, StreamExt};
 use reqwest::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 
-use crate::backoff;
 use crate::classify::{classify_status, classify_transport};
 use crate::error::PushError;
 use crate::options::PushOptions;
+use cultivar_retry::{backoff_delay, retry_after_delay};
 
 /// Apple's production push host (MDM certificates are production-only).
 pub const DEFAULT_BASE_URL: &str = "https://api.push.apple.com";
@@ -157,7 +157,11 @@ impl Pusher for PushClient {
             if attempt >= policy.max_attempts.max(1) {
                 return Err(err);
             }
-            let wait = backoff::delay(attempt, *retry_after, &policy);
+            // A server-given delay wins, capped but not floored: APNs may ask to retry at once.
+            let wait = match *retry_after {
+                Some(asked) => retry_after_delay(&policy, asked, Duration::ZERO),
+                None => backoff_delay(&policy, attempt),
+            };
             tracing::debug!(attempt, ?wait, error = %err, "apns: transient failure, retrying");
             self.options.sleeper.sleep(wait).await;
             attempt += 1;

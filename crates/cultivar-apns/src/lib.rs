@@ -3,7 +3,8 @@
 //! - [`PushClient`]: HTTP/2 over TLS to `api.push.apple.com` with the MDM
 //!   push certificate as client identity; body exactly `{"mdm":"<PushMagic>"}`;
 //!   permanent and transient errors told apart, transient ones retried with
-//!   backoff through an injectable [`Sleeper`].
+//!   backoff through an injectable [`Sleeper`] (policy, sleeper and delays from
+//!   `cultivar-retry`, re-exported).
 //! - [`Pusher`]: the trait the server pushes through (a recording fake in tests).
 //! - [`standin`]: a local APNs stand-in for tests and the simulators: HTTP/2
 //!   over TLS with client-certificate authentication, recording every push.
@@ -14,7 +15,6 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
-mod backoff;
 mod classify;
 mod client;
 mod error;
@@ -23,4 +23,4 @@ pub mod standin;
 
 pub use client::{PushClient, PushOutcome, PushTarget, Pusher, DEFAULT_BASE_URL};
 pub use error::PushError;
-pub use options::{PushOptions, RetryPolicy, Sleeper, TokioSleeper};
+pub use options::{PushOptions, RetryPolicy, Sleeper, TokioSleeper, DEFAULT_RETRY_POLICY};

@@ -1,48 +1,18 @@
-//! Client options: timeout, retry policy, sleeper, expiration, extra roots.
+//! Client options: timeout, retry policy, sleeper (the last two from `cultivar-retry`,
+//! re-exported here), expiration, extra roots.
 
-use async_trait::async_trait;
+pub use cultivar_retry::{RetryPolicy, Sleeper, TokioSleeper};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Waits between retries; injected so tests record delays instead of sleeping.
-#[async_trait]
-pub trait Sleeper: Send + Sync {
-    async fn sleep(&self, duration: Duration);
-}
-
-/// The real sleeper.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct TokioSleeper;
-
-#[async_trait]
-impl Sleeper for TokioSleeper {
-    async fn sleep(&self, duration: Duration) {
-        tokio::time::sleep(duration).await;
-    }
-}
-
-/// Retries of transient failures (429, 5xx, transport).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Total attempts including the first; 1 disables retries.
-    pub max_attempts: u32,
-    pub base_delay: Duration,
-    pub max_delay: Duration,
-    /// Full jitter between `base_delay` and the exponential ceiling.
-    pub jitter: bool,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_attempts: 4,
-            base_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(30),
-            jitter: true,
-        }
-    }
-}
+/// The APNs client's default: 4 tries, backoff from 500 ms doubling up to 30 s.
+pub const DEFAULT_RETRY_POLICY: RetryPolicy = RetryPolicy {
+    max_attempts: 4,
+    base_delay: Duration::from_millis(500),
+    max_delay: Duration::from_secs(30),
+    jitter: true,
+};
 
 #[derive(Clone)]
 pub struct PushOptions {
@@ -63,7 +33,7 @@ impl Default for PushOptions {
     fn default() -> Self {
         Self {
             timeout: Duration::from_secs(15),
-            retry: RetryPolicy::default(),
+            retry: DEFAULT_RETRY_POLICY,
             sleeper: Arc::new(TokioSleeper),
             expiration: Duration::from_secs(7 * 86_400),
             concurrency: 8,
@@ -81,5 +51,18 @@ impl fmt::Debug for PushOptions {
             .field("concurrency", &self.concurrency)
             .field("extra_root_pem", &self.extra_root_pem.is_some())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_retry_is_the_apns_one() {
+        let o = PushOptions::default();
+        assert_eq!(o.retry, DEFAULT_RETRY_POLICY);
+        assert_eq!(o.retry.base_delay, Duration::from_millis(500));
+        assert_eq!(o.retry.max_delay, Duration::from_secs(30));
     }
 }

@@ -5,7 +5,7 @@ use std::{
     time::Duration,
 };
 
-use cultivar_abm_client::{ClientOptions, RetryPolicy, Sleeper};
+use cultivar_abm_client::{ClientOptions, Sleeper, DEFAULT_RETRY_POLICY};
 use cultivar_abm_sim::{Sim, SimAdminClient, SimOptions};
 use cultivar_core::abm::AbmServiceOptions;
 use tokio::{net::TcpListener, sync::oneshot};
@@ -88,7 +88,7 @@ impl RecordingSleeper {
     pub fn abm_options(&self) -> AbmServiceOptions {
         let client = ClientOptions {
             sleeper: Arc::new(self.clone()),
-            retry: RetryPolicy::default(),
+            retry: DEFAULT_RETRY_POLICY,
             ..ClientOptions::default()
         };
         AbmServiceOptions { client }
