@@ -7,3 +7,4 @@
 mod world;
 
 mod push;
+mod repush;

@@ -9,13 +9,13 @@ use uuid::Uuid;
 
 use crate::world::{each_backend, Entry, World};
 
-fn ade(w: &World) -> &AdeService {
+pub fn ade(w: &World) -> &AdeService {
     &w.server.state().ade
 }
 
 /// Signals a change one second later (so the push is newer than the last sync) and waits for
 /// the automatic push it triggers.
-async fn changed_and_pushed(w: &World) {
+pub async fn changed_and_pushed(w: &World) {
     let mut pushes = ade(w).pushes();
     let before = *pushes.borrow_and_update();
     w.clock.advance(Duration::seconds(1));
@@ -24,8 +24,14 @@ async fn changed_and_pushed(w: &World) {
 }
 
 /// Synced devices of `e`, and the OS of the first one with the serials sharing it.
-async fn synced_devices(w: &World, e: &Entry) -> (String, Vec<String>, Vec<String>) {
-    let serials = w.assigned(e, 6).await;
+pub async fn synced_devices(w: &World, e: &Entry) -> (String, Vec<String>, Vec<String>) {
+    // Fixed OSes (the simulator's mix is random): four iPhones and two Macs.
+    let mut serials = Vec::new();
+    for (n, os) in [(4, "ios"), (2, "macos")] {
+        let added = w.sim.admin().add_devices(n, Some(os)).await.unwrap();
+        w.assign(e, &added.serials).await;
+        serials.extend(added.serials);
+    }
     let mut pushes = ade(w).pushes();
     w.synced(e).await;
     // The sync run triggers an automatic push (nothing to do yet).
@@ -42,7 +48,7 @@ async fn synced_devices(w: &World, e: &Entry) -> (String, Vec<String>, Vec<Strin
     (os, names(same), names(other))
 }
 
-async fn os_default(w: &World, os: &str) -> Uuid {
+pub async fn os_default(w: &World, os: &str) -> Uuid {
     let new = NewAdeProfile {
         name: format!("default {os}"),
         os: os.to_owned(),
@@ -55,7 +61,7 @@ async fn os_default(w: &World, os: &str) -> Uuid {
 }
 
 #[tokio::test]
-async fn os_default_is_defined_and_assigned_to_devices_of_that_os() {
+pub async fn os_default_is_defined_and_assigned_to_devices_of_that_os() {
     each_backend(|w| async move {
         let e = w.entry("ade-default").await;
         let (os, same, other) = synced_devices(&w, &e).await;
