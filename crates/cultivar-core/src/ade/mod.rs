@@ -32,6 +32,8 @@ mod plan_tests;
 #[cfg(test)]
 mod profile_tests;
 #[cfg(test)]
+mod push_tests;
+#[cfg(test)]
 mod resolve_tests;
 
 pub use auto::run_auto_push;

@@ -231,14 +231,14 @@ impl AdeService {
 }
 
 /// Where one call pushed: server, cultivar profile (`None` for a removal), Apple's UUID.
-struct Target<'a> {
-    server: Uuid,
-    profile: Option<Uuid>,
-    apple_uuid: &'a str,
+pub(super) struct Target<'a> {
+    pub(super) server: Uuid,
+    pub(super) profile: Option<Uuid>,
+    pub(super) apple_uuid: &'a str,
 }
 
 /// One serial's record; a serial Apple left out of its answer counts as FAILED.
-fn push_record(
+pub(super) fn push_record(
     target: &Target<'_>,
     serial: &str,
     result: Option<&DeviceResult>,
