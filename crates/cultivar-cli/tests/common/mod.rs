@@ -48,40 +48,34 @@ pub fn dir_arg(dir: &Path) -> String {
 
 /// Starts `cultivar serve` on port 0 and reads the bound address from its stdout.
 pub async fn serve(data_dir: &str) -> (Child, String) {
-    let mut child = cultivar(&["serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    while let Some(line) = lines.next_line().await.unwrap() {
-        if let Some(url) = line.strip_prefix("cultivar listening on ") {
-            return (child, url.to_owned());
-        }
-    }
-    panic!(
-        "serve exited without announcing its address: {:?}",
-        child.wait().await
-    );
+    let args = ["serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir];
+    spawn_announcing(&args, "cultivar listening on ").await
 }
 
 /// Starts `cultivar sim abm serve` on port 0 and reads its address from stdout.
 pub async fn sim_serve(extra: &[&str]) -> (Child, String) {
     let mut args = vec!["sim", "abm", "serve", "--listen", "127.0.0.1:0"];
     args.extend_from_slice(extra);
-    let mut child = cultivar(&args)
+    spawn_announcing(&args, "cultivar ABM simulator listening on ").await
+}
+
+/// Spawns `cultivar ARGS` and returns once it prints `PREFIX<url>` (the bound socket is the
+/// readiness signal, so no waiting or polling).
+async fn spawn_announcing(args: &[&str], prefix: &str) -> (Child, String) {
+    let mut child = cultivar(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     while let Some(line) = lines.next_line().await.unwrap() {
-        if let Some(url) = line.strip_prefix("cultivar ABM simulator listening on ") {
+        if let Some(url) = line.strip_prefix(prefix) {
             return (child, url.to_owned());
         }
     }
     panic!(
-        "the simulator exited without announcing its address: {:?}",
+        "`cultivar {}` exited without announcing its address: {:?}",
+        args.join(" "),
         child.wait().await
     );
 }
