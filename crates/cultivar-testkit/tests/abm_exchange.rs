@@ -208,8 +208,23 @@ async fn renewal_replaces_the_keypair_only_when_the_new_token_decrypts() {
 #[tokio::test]
 async fn bad_tokens_are_refused_and_the_working_token_stays() {
     each_backend(|w| async move {
-        let (id, sim_server, before) = exchanged(&w, "Working").await;
+        // Every download replaces the simulator's previous token, so the spare tokens come
+        // first and the working one last: a sync the scheduler starts meanwhile must still
+        // be accepted by Apple.
+        let (id, sim_server) = entry(&w, "Working").await;
+        let expiring = w
+            .sim
+            .admin()
+            .download_token(&sim_server, Some(1), None)
+            .await
+            .unwrap()
+            .bytes;
         let good = token(&w, &sim_server).await;
+        let before = w
+            .api
+            .abm_upload_token(id, token(&w, &sim_server).await, false)
+            .await
+            .unwrap();
         let mut truncated = good.clone();
         truncated.truncate(good.len() / 2);
         let cases: Vec<(&str, Vec<u8>, &str)> = vec![
@@ -252,13 +267,6 @@ async fn bad_tokens_are_refused_and_the_working_token_stays() {
         );
         assert!(message.contains("another certificate"), "{message}");
         // Expired: a token whose expiry has passed by cultivar's clock.
-        let expiring = w
-            .sim
-            .admin()
-            .download_token(&sim_server, Some(1), None)
-            .await
-            .unwrap()
-            .bytes;
         w.clock.advance(time::Duration::days(2));
         let (_, message, _) = invalid(
             w.api
