@@ -1,6 +1,8 @@
 //! [`SimAdminClient`]: the admin API over HTTP, one method per endpoint (used by the CLI and by
 //! tests).
 
+mod activation;
+
 use crate::admin::types::*;
 use crate::faults::Fault;
 use crate::sessions::SessionConfig;

@@ -19,6 +19,7 @@
 //! file line, which the `csv` crate obscures).
 #![forbid(unsafe_code)]
 
+pub mod activation;
 mod admin;
 mod api;
 mod client;

@@ -12,6 +12,7 @@
 //! - [`push_cert`]: the APNs MDM push certificate (key, CSR, topic).
 //! - [`tls_server`]: self-signed TLS server identities for local stand-ins.
 //! - [`scep`]: SCEP (RFC 8894) PKIOperation, server and client side.
+//! - [`device_keys`]: a simulated device's key, SCEP CSR and signed-profile reading.
 //! - [`secretbox`]: AES-256-GCM for secrets stored in the database.
 //! - [`random`] and [`digest`]: CSPRNG bytes/tokens, SHA-256, HMAC-SHA256.
 //!
@@ -29,7 +30,9 @@
 
 mod ber;
 pub mod ca;
+pub mod cert_pem;
 mod cms;
+pub mod device_keys;
 pub mod digest;
 pub mod error;
 pub mod machine_info;
@@ -44,6 +47,7 @@ pub mod tls_server;
 pub mod token_pki;
 
 pub use ca::{CertificateAuthority, IssuedCertificate};
+pub use cert_pem::certificate_to_pem;
 pub use cms::SignatureDigest;
 pub use digest::{hmac_sha256, sha256};
 pub use error::CryptoError;

@@ -59,6 +59,7 @@ pub(crate) fn routes() -> Router<Sim> {
         .route("/clock/advance", post(misc::advance_clock))
         .route("/requests", get(requests::counts))
         .route("/requests/wait", get(requests::wait))
+        .merge(crate::activation::routes())
 }
 
 /// Parses a JSON body with an error that says what is wrong with it.

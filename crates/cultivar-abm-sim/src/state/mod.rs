@@ -175,6 +175,9 @@ pub struct SimState {
     #[serde(default)]
     pub assign_results: BTreeMap<String, AssignInjection>,
     pub counters: Counters,
+    /// The simulated Apple device CA (`crate::activation`), generated on first use.
+    #[serde(default)]
+    pub device_ca: Option<crate::activation::DeviceCaRec>,
     #[serde(skip)]
     consumer_keys: HashMap<String, String>,
 }
@@ -191,6 +194,7 @@ impl SimState {
             profiles: BTreeMap::new(),
             assign_results: BTreeMap::new(),
             counters: Counters::default(),
+            device_ca: None,
             consumer_keys: HashMap::new(),
         }
     }

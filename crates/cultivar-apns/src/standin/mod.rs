@@ -7,8 +7,11 @@
 //! the path token is hex and that the body is exactly `{"mdm":"<magic>"}`.
 //! Every accepted push is recorded; tokens can be told to fail.
 
+mod feed;
 mod handler;
 mod tls;
+
+pub use feed::FEED_PATH;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -106,6 +109,7 @@ pub struct ApnsStandIn {
     server_certificate_pem: String,
     state: Arc<State>,
     task: JoinHandle<()>,
+    feeds: Vec<JoinHandle<()>>,
 }
 
 impl ApnsStandIn {
@@ -136,6 +140,7 @@ impl ApnsStandIn {
             server_certificate_pem: identity.certificate_pem,
             state,
             task,
+            feeds: Vec::new(),
         })
     }
 
@@ -193,12 +198,23 @@ impl ApnsStandIn {
     pub fn clear_failure(&self, token: &str) {
         lock(&self.state.failures).remove(&token.to_ascii_lowercase());
     }
+
+    /// Serves the push feed (plain HTTP, see [`FEED_PATH`]) on `listener` until the stand-in
+    /// is dropped; returns the feed's URL. Simulated devices long-poll it to wake up.
+    pub fn serve_feed(&mut self, listener: TcpListener) -> Result<String, StandInError> {
+        let addr = listener.local_addr()?;
+        self.feeds.push(feed::spawn(listener, self.state.clone()));
+        Ok(format!("http://{addr}{FEED_PATH}"))
+    }
 }
 
 impl Drop for ApnsStandIn {
     fn drop(&mut self) {
         // Aborting the loop drops its JoinSet, which aborts the connections.
         self.task.abort();
+        for feed in &self.feeds {
+            feed.abort();
+        }
     }
 }
 

@@ -1,0 +1,32 @@
+//! Normalising an uploaded certificate (PEM or DER) to PEM, e.g. to build a TLS identity.
+
+use crate::error::CryptoError;
+use crate::token_pki::load_certificate;
+
+/// The certificate in `input` (PEM or DER) as PEM; `field` names it in errors.
+pub fn certificate_to_pem(field: &'static str, input: &[u8]) -> Result<String, CryptoError> {
+    let cert = load_certificate(field, input)?;
+    let pem = cert
+        .to_pem()
+        .map_err(CryptoError::openssl("encode certificate"))?;
+    Ok(String::from_utf8_lossy(&pem).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CertificateAuthority;
+
+    #[test]
+    fn der_and_pem_give_the_same_pem() {
+        let ca = CertificateAuthority::generate("pem test", 1).unwrap();
+        let pem = ca.certificate_pem().unwrap();
+        let der = ca.certificate_der().unwrap();
+        assert_eq!(certificate_to_pem("c", &der).unwrap(), pem);
+        assert_eq!(certificate_to_pem("c", pem.as_bytes()).unwrap(), pem);
+        match certificate_to_pem("c", b"junk") {
+            Err(CryptoError::InvalidCertificate { field, .. }) => assert_eq!(field, "c"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
