@@ -43,19 +43,27 @@ use async_trait::async_trait;
 
 pub use error::StoreError;
 pub use model::{
-    AbmAccount, AbmDevice, AbmDeviceData, AbmDeviceQuery, AbmServer, AdeDeviceRow, AdeOsDefault,
-    AdeProfile, AdeProfileDefinition, AdeProfileUsage, AdePushRecord, AdePushState, AdminUser,
-    ApiKey, AuditEntry, ConsoleSession, DeviceChange, DeviceGroup, DeviceGroupUpdate,
-    DeviceProfileAssignment, GroupKind, GroupMembership, MembersAdded, NewAbmServer, NewAdeProfile,
-    NewAdminUser, NewApiKey, NewAuditEntry, NewDeviceGroup, NewSyncRun, PageCommit, PageCounts,
-    PushResult, Role, SyncPhase, SyncRun, SyncRunEnd, SyncState, TokenInstall, ADE_OSES,
-    SYNC_OUTCOMES, SYNC_TRIGGERS,
+    AbmAccount, AbmDevice, AbmDeviceData, AbmDeviceQuery, AbmServer, AdeDefinedUuid, AdeDeviceRow,
+    AdeOsDefault, AdeProfile, AdeProfileDefinition, AdeProfileUsage, AdePushRecord, AdePushState,
+    AdminUser, ApiKey, AuditEntry, CommandState, ConsoleSession, DeviceChange, DeviceGroup,
+    DeviceGroupUpdate, DeviceProfileAssignment, GroupKind, GroupMembership, MdmAuthenticate,
+    MdmCertBinding, MdmCommandEntry, MdmCommandQuery, MdmEnqueued, MdmEnrollment, MdmQueuedCommand,
+    MdmReport, MdmReportEntry, MdmTokenUpdate, MembersAdded, NewAbmServer, NewAdeProfile,
+    NewAdminUser, NewApiKey, NewAuditEntry, NewDeviceGroup, NewMdmCommand, NewSyncRun, NextCommand,
+    PageCommit, PageCounts, PushResult, Role, SyncPhase, SyncRun, SyncRunEnd, SyncState,
+    TokenInstall, ADE_OSES, SYNC_OUTCOMES, SYNC_TRIGGERS,
 };
+pub use model::{ChallengePurpose, MdmChallenge, MdmIssuedCert};
+pub use model::{MdmDeviceCa, MdmInventory, MdmInventoryUpdate};
+pub use model::{MdmPushActive, MdmPushCert, MdmPushError, MdmPushPending};
+pub use traits::MdmPushCertStore;
+pub use traits::MdmScepStore;
 pub use traits::{
     AbmDeviceStore, AbmServerStore, AbmSyncRunStore, AdeAssignmentStore, AdeProfileDefinitionStore,
     AdeProfileStore, AdePushStateStore, AdminUserStore, ApiKeyStore, AuditStore,
-    ConsoleSessionStore, DeviceGroupStore,
+    ConsoleSessionStore, DeviceGroupStore, MdmCommandStore, MdmDeviceStore, MdmEnrollmentStore,
 };
+pub use traits::{MdmDeviceCaStore, MdmInventoryStore};
 
 /// Which database engine a [`Store`] runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -78,6 +86,13 @@ pub trait Store:
     + AdeProfileDefinitionStore
     + DeviceGroupStore
     + AdeAssignmentStore
+    + MdmEnrollmentStore
+    + MdmCommandStore
+    + MdmDeviceStore
+    + MdmDeviceCaStore
+    + MdmInventoryStore
+    + MdmPushCertStore
+    + MdmScepStore
     + AdePushStateStore
     + Send
     + Sync

@@ -163,4 +163,22 @@ pub async fn abm_device_list_filters(store: &dyn Store) {
         "count ignores paging",
     );
     assert_eq!(all, 12, "count ignores after_serial and limit");
+
+    let asked = vec![
+        format!("{tag}-07"),
+        format!("{tag}-NOPE"),
+        format!("{tag}-01"),
+    ];
+    let known = must(store.known_abm_serials(&asked).await, "known serials");
+    assert_eq!(
+        known,
+        vec![format!("{tag}-01"), format!("{tag}-07")],
+        "known serials are listed in order, unknown ones left out"
+    );
+    assert!(must(store.known_abm_serials(&[]).await, "none").is_empty());
+    let too_many = vec![tag.clone(); 1001];
+    assert!(
+        store.known_abm_serials(&too_many).await.is_err(),
+        "more than 1000 serials per read are refused"
+    );
 }

@@ -152,3 +152,36 @@ pub async fn ade_push_state_rules(store: &dyn Store) {
     assert_not_found(store.record_ade_pushes(&[unknown]).await, "unknown server");
     must(store.record_ade_pushes(&[]).await, "empty batch");
 }
+
+/// A page's push states come back in one read: only serials with a state, ordered by serial.
+pub async fn ade_push_states_batch(store: &dyn Store) {
+    let server = insert_server(store).await.id;
+    let profile = insert_profile(store, "iOS").await;
+    let tag = unique("B").to_ascii_uppercase();
+    let records = batch(&tag, server, profile.id);
+    must(store.record_ade_pushes(&records).await, "record");
+    let asked = vec![format!("{tag}-3"), format!("{tag}-9"), format!("{tag}-1")];
+    let read = must(store.ade_push_states(&asked).await, "read page");
+    let got: Vec<(String, PushResult)> = read
+        .iter()
+        .map(|s| (s.serial_number.clone(), s.last_result))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (format!("{tag}-1"), PushResult::Success),
+            (format!("{tag}-3"), PushResult::Throttled),
+        ],
+        "known serials only, ordered by serial"
+    );
+    let single = found(store.ade_push_state(&format!("{tag}-3")).await, "single");
+    assert_eq!(read[1], single, "the same state as the single read");
+    let none = must(store.ade_push_states(&[]).await, "empty");
+    assert!(none.is_empty(), "no serials, no states");
+    let many: Vec<String> = (0..1001).map(|n| format!("{tag}-{n}")).collect();
+    assert_invalid(
+        store.ade_push_states(&many).await,
+        "serials",
+        "1001 serials",
+    );
+}

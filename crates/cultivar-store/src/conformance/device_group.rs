@@ -195,6 +195,8 @@ pub async fn device_group_members(store: &dyn Store) {
         "page 2",
     );
     assert_eq!(page2, vec![s(3), s(4)], "next page after the last serial");
+    let counted = must(store.count_group_members(g.id).await, "count");
+    assert_eq!(counted, 4, "every distinct serial counted once");
     let removed = must(
         store.remove_group_members(g.id, &[s(1), s(9)]).await,
         "remove",
@@ -205,6 +207,8 @@ pub async fn device_group_members(store: &dyn Store) {
         "after remove",
     );
     assert_eq!(left, vec![s(2), s(3), s(4)]);
+    let counted = must(store.count_group_members(g.id).await, "count after remove");
+    assert_eq!(counted, 3, "removed serials are not counted");
     assert_invalid(
         store.add_group_members(g.id, &[String::new()]).await,
         "serial_number",
@@ -216,7 +220,11 @@ pub async fn device_group_members(store: &dyn Store) {
         "group_id",
         "OS group",
     );
+    let counted = must(store.count_group_members(os.id).await, "count OS group");
+    assert_eq!(counted, 0, "an OS group lists no serials");
     let unknown = uuid::Uuid::new_v4();
+    let counted = must(store.count_group_members(unknown).await, "count unknown");
+    assert_eq!(counted, 0, "an unknown group counts 0");
     assert_not_found(
         store.add_group_members(unknown, &[s(5)]).await,
         "unknown group",

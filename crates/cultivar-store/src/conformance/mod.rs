@@ -14,6 +14,7 @@ mod abm_sync_run;
 mod abm_sync_state;
 mod abm_token;
 mod ade_assignment;
+mod ade_definition;
 mod ade_profile;
 mod ade_push;
 mod admin_user;
@@ -21,6 +22,11 @@ mod api_key;
 mod audit;
 mod console_session;
 mod device_group;
+mod mdm;
+mod mdm_checkin;
+mod mdm_devices;
+mod mdm_push;
+mod mdm_scep;
 
 use std::fmt::Debug;
 
@@ -52,11 +58,14 @@ pub use abm_token::{
 pub use ade_assignment::{
     ade_device_profile_round_trip, ade_devices_with_assignments, ade_os_defaults_round_trip,
 };
+pub use ade_definition::ade_definition_history;
 pub use ade_profile::{
     ade_profile_definitions, ade_profile_delete_in_use, ade_profile_force_delete,
     ade_profile_round_trip, ade_profile_rules, ade_profile_update_revisions,
 };
-pub use ade_push::{ade_push_cooling_down, ade_push_state_round_trip, ade_push_state_rules};
+pub use ade_push::{
+    ade_push_cooling_down, ade_push_state_round_trip, ade_push_state_rules, ade_push_states_batch,
+};
 pub use admin_user::{admin_user_password, admin_user_round_trip, admin_user_rules};
 pub use api_key::{
     api_key_list_order, api_key_round_trip, api_key_rules, api_key_touch_and_revoke,
@@ -69,6 +78,14 @@ pub use device_group::{
     device_group_members, device_group_memberships, device_group_round_trip, device_group_rules,
     device_group_update,
 };
+pub use mdm::{
+    mdm_activity_log, mdm_cert_bindings, mdm_enrollment_lifecycle, mdm_queue_claims_and_cancel,
+    mdm_queue_order_and_not_now, mdm_reauthenticate_clears_queue,
+};
+pub use mdm_checkin::{mdm_device_ca_created_once, mdm_inventory_round_trip};
+pub use mdm_devices::mdm_device_channels_by_key;
+pub use mdm_push::{mdm_push_cert_pending_and_install, mdm_push_errors};
+pub use mdm_scep::{mdm_challenge_consumed_once, mdm_issued_certs_tracked};
 
 /// Declares [`CASES`] and [`run_case`] from one list, so they cannot drift apart.
 macro_rules! cases {
@@ -130,6 +147,7 @@ cases![
     ade_profile_delete_in_use,
     ade_profile_force_delete,
     ade_profile_definitions,
+    ade_definition_history,
     device_group_round_trip,
     device_group_update,
     device_group_rules,
@@ -141,6 +159,20 @@ cases![
     ade_push_state_round_trip,
     ade_push_cooling_down,
     ade_push_state_rules,
+    ade_push_states_batch,
+    mdm_enrollment_lifecycle,
+    mdm_cert_bindings,
+    mdm_queue_order_and_not_now,
+    mdm_queue_claims_and_cancel,
+    mdm_activity_log,
+    mdm_reauthenticate_clears_queue,
+    mdm_device_ca_created_once,
+    mdm_inventory_round_trip,
+    mdm_device_channels_by_key,
+    mdm_push_cert_pending_and_install,
+    mdm_push_errors,
+    mdm_challenge_consumed_once,
+    mdm_issued_certs_tracked,
 ];
 
 /// Runs every case against one store, in sequence.

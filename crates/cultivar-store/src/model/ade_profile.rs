@@ -72,3 +72,17 @@ pub struct AdeProfileDefinition {
     pub revision: i64,
     pub defined_at: OffsetDateTime,
 }
+
+/// An Apple profile UUID cultivar defined on an ABM server, current or superseded: what the
+/// planner may recognise as cultivar's on a device. Kept after the profile changes or is
+/// deleted (`profile_id` is then `None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdeDefinedUuid {
+    pub abm_server_id: Uuid,
+    pub apple_profile_uuid: String,
+    /// The profile it was defined for; `None` once that profile is deleted.
+    pub profile_id: Option<Uuid>,
+    /// The profile revision it was defined for.
+    pub revision: i64,
+    pub defined_at: OffsetDateTime,
+}

@@ -13,6 +13,10 @@ mod api_key;
 mod audit;
 mod console_session;
 mod device_group;
+mod mdm;
+mod mdm_checkin;
+mod mdm_push;
+mod mdm_scep;
 
 pub use abm_device::{AbmDevice, AbmDeviceData, AbmDeviceQuery, DeviceChange};
 pub use abm_server::{AbmAccount, AbmServer, NewAbmServer, TokenInstall};
@@ -22,7 +26,9 @@ pub use abm_sync::{
 };
 pub use ade_assignment::{AdeDeviceRow, AdeOsDefault, DeviceProfileAssignment};
 pub(crate) use ade_profile::check_os;
-pub use ade_profile::{AdeProfile, AdeProfileDefinition, AdeProfileUsage, NewAdeProfile, ADE_OSES};
+pub use ade_profile::{
+    AdeDefinedUuid, AdeProfile, AdeProfileDefinition, AdeProfileUsage, NewAdeProfile, ADE_OSES,
+};
 pub use ade_push::{AdePushRecord, AdePushState, PushResult};
 pub use admin_user::{AdminUser, NewAdminUser};
 pub use api_key::{ApiKey, NewApiKey, Role};
@@ -31,6 +37,14 @@ pub use console_session::ConsoleSession;
 pub use device_group::{
     DeviceGroup, DeviceGroupUpdate, GroupKind, GroupMembership, MembersAdded, NewDeviceGroup,
 };
+pub use mdm::{
+    CommandState, MdmAuthenticate, MdmCertBinding, MdmCommandEntry, MdmCommandQuery, MdmEnqueued,
+    MdmEnrollment, MdmQueuedCommand, MdmReport, MdmReportEntry, MdmTokenUpdate, NewMdmCommand,
+    NextCommand,
+};
+pub use mdm_checkin::{MdmDeviceCa, MdmInventory, MdmInventoryUpdate};
+pub use mdm_push::{MdmPushActive, MdmPushCert, MdmPushError, MdmPushPending};
+pub use mdm_scep::{ChallengePurpose, MdmChallenge, MdmIssuedCert};
 
 use std::fmt;
 

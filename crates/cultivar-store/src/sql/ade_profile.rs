@@ -3,10 +3,10 @@
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use super::{count, non_empty, now, q, Row, SqlError, SqlStore, Tx};
+use super::{count, non_empty, now, q, Query, Row, SqlError, SqlStore, Tx};
 use crate::{
-    model::check_os, AdeProfile, AdeProfileDefinition, AdeProfileDefinitionStore, AdeProfileStore,
-    AdeProfileUsage, NewAdeProfile, StoreError,
+    model::check_os, AdeDefinedUuid, AdeProfile, AdeProfileDefinition, AdeProfileDefinitionStore,
+    AdeProfileStore, AdeProfileUsage, NewAdeProfile, StoreError,
 };
 
 fn ade_profile(row: &dyn Row) -> Result<AdeProfile, StoreError> {
@@ -239,26 +239,23 @@ impl AdeProfileDefinitionStore for SqlStore {
 
     async fn put_ade_profile_definition(&self, d: &AdeProfileDefinition) -> Result<(), StoreError> {
         non_empty("apple_profile_uuid", &d.apple_profile_uuid)?;
-        let query = q(
-            "INSERT INTO ade_profile_definitions (profile_id, abm_server_id, \
-             apple_profile_uuid, revision, defined_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (profile_id, abm_server_id) DO UPDATE SET \
-             apple_profile_uuid = excluded.apple_profile_uuid, revision = excluded.revision, \
-             defined_at = excluded.defined_at",
-        )
-        .bind(d.profile_id)
-        .bind(d.abm_server_id)
-        .bind(d.apple_profile_uuid.as_str())
-        .bind(d.revision)
-        .bind(d.defined_at);
-        match self.db.execute(query).await {
-            Ok(_) => Ok(()),
-            Err(SqlError::ForeignKey(_)) => Err(StoreError::not_found(format!(
+        let not_found = |e: SqlError| match e {
+            SqlError::ForeignKey(_) => StoreError::not_found(format!(
                 "ade profile {} or abm server {}",
                 d.profile_id, d.abm_server_id
-            ))),
-            Err(e) => Err(e.into()),
-        }
+            )),
+            e => e.into(),
+        };
+        // One transaction: the history never lacks a UUID a definition names.
+        let mut tx = self.db.begin().await?;
+        tx.execute(bind_definition(q(PUT_DEFINITION), d))
+            .await
+            .map_err(not_found)?;
+        tx.execute(bind_definition(q(PUT_HISTORY), d))
+            .await
+            .map_err(not_found)?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn list_ade_profile_definitions(
@@ -280,4 +277,43 @@ impl AdeProfileDefinitionStore for SqlStore {
         let rows = self.db.fetch_all(query).await?;
         rows.iter().map(|r| definition(r.as_ref())).collect()
     }
+
+    async fn list_ade_defined_uuids(&self) -> Result<Vec<AdeDefinedUuid>, StoreError> {
+        let query = q("SELECT * FROM ade_profile_definition_history \
+             ORDER BY abm_server_id, apple_profile_uuid");
+        let rows = self.db.fetch_all(query).await?;
+        rows.iter().map(|r| defined_uuid(r.as_ref())).collect()
+    }
+}
+
+const PUT_DEFINITION: &str = "INSERT INTO ade_profile_definitions (profile_id, abm_server_id, \
+     apple_profile_uuid, revision, defined_at) VALUES ($1, $2, $3, $4, $5) \
+     ON CONFLICT (profile_id, abm_server_id) DO UPDATE SET \
+     apple_profile_uuid = excluded.apple_profile_uuid, revision = excluded.revision, \
+     defined_at = excluded.defined_at";
+
+// Apple does not hand out a UUID twice; should it, the latest definition names it.
+const PUT_HISTORY: &str = "INSERT INTO ade_profile_definition_history (profile_id, \
+     abm_server_id, apple_profile_uuid, revision, defined_at) VALUES ($1, $2, $3, $4, $5) \
+     ON CONFLICT (abm_server_id, apple_profile_uuid) DO UPDATE SET \
+     profile_id = excluded.profile_id, revision = excluded.revision, \
+     defined_at = excluded.defined_at";
+
+fn bind_definition(query: Query, d: &AdeProfileDefinition) -> Query {
+    query
+        .bind(d.profile_id)
+        .bind(d.abm_server_id)
+        .bind(d.apple_profile_uuid.as_str())
+        .bind(d.revision)
+        .bind(d.defined_at)
+}
+
+fn defined_uuid(row: &dyn Row) -> Result<AdeDefinedUuid, StoreError> {
+    Ok(AdeDefinedUuid {
+        abm_server_id: row.uuid("abm_server_id")?,
+        apple_profile_uuid: row.text("apple_profile_uuid")?,
+        profile_id: row.opt_uuid("profile_id")?,
+        revision: row.i64("revision")?,
+        defined_at: row.time("defined_at")?,
+    })
 }

@@ -125,6 +125,28 @@ impl AdePushStateStore for SqlStore {
         row.map(|r| push_state(r.as_ref())).transpose()
     }
 
+    async fn ade_push_states(&self, serials: &[String]) -> Result<Vec<AdePushState>, StoreError> {
+        if serials.len() > MAX_BATCH {
+            return Err(StoreError::invalid(
+                "serials",
+                format!("at most {MAX_BATCH} per read (got {})", serials.len()),
+            ));
+        }
+        if serials.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<Option<String>> = serials.iter().map(|s| Some(s.clone())).collect();
+        let query = dialect(
+            self.db.backend(),
+            "SELECT * FROM ade_push_state \
+             WHERE serial_number IN (SELECT value FROM json_each($1)) ORDER BY serial_number",
+            "SELECT * FROM ade_push_state WHERE serial_number = ANY($1) ORDER BY serial_number",
+        )
+        .bind(list);
+        let rows = self.db.fetch_all(query).await?;
+        rows.iter().map(|r| push_state(r.as_ref())).collect()
+    }
+
     async fn record_ade_pushes(&self, records: &[AdePushRecord]) -> Result<(), StoreError> {
         validate(records)?;
         if records.is_empty() {

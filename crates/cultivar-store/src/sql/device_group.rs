@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use super::{dialect, non_empty, now, q, Row, SqlError, SqlStore};
+use super::{count, dialect, non_empty, now, q, Row, SqlError, SqlStore};
 use crate::{
     model::check_os, DeviceGroup, DeviceGroupStore, DeviceGroupUpdate, GroupKind, GroupMembership,
     MembersAdded, NewDeviceGroup, StoreError,
@@ -206,6 +206,15 @@ impl DeviceGroupStore for SqlStore {
         .bind(i64::from(limit));
         let rows = self.db.fetch_all(query).await?;
         rows.iter().map(|r| r.text("serial_number")).collect()
+    }
+
+    async fn count_group_members(&self, group_id: Uuid) -> Result<u64, StoreError> {
+        let query =
+            q("SELECT COUNT(*) AS n FROM device_group_members WHERE group_id = $1").bind(group_id);
+        match self.db.fetch_optional(query).await? {
+            Some(row) => count(row.as_ref(), "n"),
+            None => Ok(0),
+        }
     }
 
     async fn groups_for_serials(

@@ -18,6 +18,12 @@ mod api_key;
 mod audit;
 mod console_session;
 mod device_group;
+mod mdm_checkin;
+mod mdm_devices;
+mod mdm_enrollment;
+mod mdm_push;
+mod mdm_queue;
+mod mdm_scep;
 mod store;
 
 use async_trait::async_trait;

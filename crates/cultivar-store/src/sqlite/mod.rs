@@ -90,8 +90,11 @@ impl Db for SqliteDb {
     }
 
     async fn begin(&self) -> Result<Box<dyn Tx>, SqlError> {
+        // IMMEDIATE takes the write lock up front (waiting up to the busy timeout). A deferred
+        // transaction that reads first fails at once with SQLITE_BUSY_SNAPSHOT when another
+        // connection commits before its first write, and the busy timeout cannot help it.
         Ok(Box::new(SqliteTx {
-            tx: self.pool.begin().await?,
+            tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
         }))
     }
 

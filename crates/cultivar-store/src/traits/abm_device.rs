@@ -83,6 +83,10 @@ pub trait AbmDeviceStore: Send + Sync {
     /// `q.after_serial` (exclusive) — keyset pagination.
     async fn list_abm_devices(&self, q: &AbmDeviceQuery) -> Result<Vec<AbmDevice>, StoreError>;
 
+    /// Which of `serials` (at most 1000) ABM has reported, removed ones included, in one
+    /// query; in serial order.
+    async fn known_abm_serials(&self, serials: &[String]) -> Result<Vec<String>, StoreError>;
+
     /// How many devices match the filters (`after_serial` and `limit` are ignored).
     async fn count_abm_devices(&self, q: &AbmDeviceQuery) -> Result<u64, StoreError>;
 }

@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use crate::{AdeProfileDefinition, StoreError};
+use crate::{AdeDefinedUuid, AdeProfileDefinition, StoreError};
 
 /// Apple's profile UUIDs, one per (profile, ABM server): a profile is defined once per ABM
 /// server, and again after it changed (its revision moved past the defined one).
@@ -14,8 +14,9 @@ pub trait AdeProfileDefinitionStore: Send + Sync {
         abm_server_id: Uuid,
     ) -> Result<Option<AdeProfileDefinition>, StoreError>;
 
-    /// Inserts or replaces the definition of (profile, server). `NotFound` when the profile or
-    /// the server does not exist; `Invalid` for an empty `apple_profile_uuid`.
+    /// Inserts or replaces the definition of (profile, server), and adds its Apple UUID to the
+    /// history ([`Self::list_ade_defined_uuids`]), in one transaction. `NotFound` when the
+    /// profile or the server does not exist; `Invalid` for an empty `apple_profile_uuid`.
     async fn put_ade_profile_definition(
         &self,
         definition: &AdeProfileDefinition,
@@ -31,4 +32,9 @@ pub trait AdeProfileDefinitionStore: Send + Sync {
     async fn list_all_ade_profile_definitions(
         &self,
     ) -> Result<Vec<AdeProfileDefinition>, StoreError>;
+
+    /// Every Apple UUID cultivar ever defined, per ABM server: current definitions, those of
+    /// older revisions and those of deleted profiles (a device may still hold any of them).
+    /// Ordered by server, then UUID.
+    async fn list_ade_defined_uuids(&self) -> Result<Vec<AdeDefinedUuid>, StoreError>;
 }

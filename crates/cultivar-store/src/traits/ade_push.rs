@@ -9,6 +9,10 @@ pub trait AdePushStateStore: Send + Sync {
     /// The serial's last push; `None` if never pushed.
     async fn ade_push_state(&self, serial: &str) -> Result<Option<AdePushState>, StoreError>;
 
+    /// The last push of each of `serials` that has one, in ONE query (a planner reads a page
+    /// of devices at a time), ordered by serial. `Invalid` for more than 1000 serials.
+    async fn ade_push_states(&self, serials: &[String]) -> Result<Vec<AdePushState>, StoreError>;
+
     /// Records a batch of results in ONE statement (at most 1000 records, Apple's assign
     /// batch size), replacing each serial's state; `attempts` restarts at 1 after a
     /// `SUCCESS` and counts up otherwise. `Invalid` for more than 1000 records, an empty or

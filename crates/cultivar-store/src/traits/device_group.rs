@@ -53,6 +53,9 @@ pub trait DeviceGroupStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<String>, StoreError>;
 
+    /// How many serials a static group lists (0 for an OS group or an unknown id).
+    async fn count_group_members(&self, group_id: Uuid) -> Result<u64, StoreError>;
+
     /// The static-group memberships of these serials in one query, ordered by serial then
     /// group id (OS groups are not listed: their members follow the device's OS).
     async fn groups_for_serials(

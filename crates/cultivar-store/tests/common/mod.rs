@@ -131,6 +131,7 @@ macro_rules! conformance_tests {
             ade_profile_delete_in_use,
             ade_profile_force_delete,
             ade_profile_definitions,
+            ade_definition_history,
             device_group_round_trip,
             device_group_update,
             device_group_rules,
@@ -142,6 +143,20 @@ macro_rules! conformance_tests {
             ade_push_state_round_trip,
             ade_push_cooling_down,
             ade_push_state_rules,
+            ade_push_states_batch,
+            mdm_enrollment_lifecycle,
+            mdm_cert_bindings,
+            mdm_queue_order_and_not_now,
+            mdm_queue_claims_and_cancel,
+            mdm_activity_log,
+            mdm_reauthenticate_clears_queue,
+            mdm_device_ca_created_once,
+            mdm_inventory_round_trip,
+            mdm_device_channels_by_key,
+            mdm_push_cert_pending_and_install,
+            mdm_push_errors,
+            mdm_challenge_consumed_once,
+            mdm_issued_certs_tracked,
         );
     };
     (@cases $fresh:path: $($case:ident),+ $(,)?) => {

@@ -54,6 +54,9 @@ fn unknown_server(server: Uuid) -> impl Fn(SqlError) -> StoreError {
     }
 }
 
+/// Serials one [`AbmDeviceStore::known_abm_serials`] read takes.
+const KNOWN_MAX: usize = 1000;
+
 #[async_trait]
 impl AbmDeviceStore for SqlStore {
     async fn commit_sync_page(&self, page: &PageCommit<'_>) -> Result<PageCounts, StoreError> {
@@ -112,6 +115,29 @@ impl AbmDeviceStore for SqlStore {
 
     async fn list_abm_devices(&self, q: &AbmDeviceQuery) -> Result<Vec<AbmDevice>, StoreError> {
         self.list_devices(q).await
+    }
+
+    async fn known_abm_serials(&self, serials: &[String]) -> Result<Vec<String>, StoreError> {
+        if serials.len() > KNOWN_MAX {
+            return Err(StoreError::invalid(
+                "serials",
+                format!("at most {KNOWN_MAX} per read (got {})", serials.len()),
+            ));
+        }
+        if serials.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<Option<String>> = serials.iter().map(|s| Some(s.clone())).collect();
+        let query = super::dialect(
+            self.db.backend(),
+            "SELECT serial_number FROM abm_devices \
+             WHERE serial_number IN (SELECT value FROM json_each($1)) ORDER BY serial_number",
+            "SELECT serial_number FROM abm_devices WHERE serial_number = ANY($1) \
+             ORDER BY serial_number",
+        )
+        .bind(list);
+        let rows = self.db.fetch_all(query).await?;
+        rows.iter().map(|r| r.text("serial_number")).collect()
     }
 
     async fn count_abm_devices(&self, q: &AbmDeviceQuery) -> Result<u64, StoreError> {
