@@ -1,5 +1,6 @@
 //! Errors of the business logic. `cultivar-server` maps each variant to one HTTP status.
 
+use crate::ade::InvalidProfile;
 use crate::secrets::SecretsError;
 use cultivar_store::StoreError;
 
@@ -16,6 +17,9 @@ pub enum CoreError {
     /// A dependency (Apple, the database) cannot serve the request now.
     #[error("{0}")]
     Unavailable(String),
+    /// An ADE profile broke one or more of Apple's rules; every refused field is listed.
+    #[error(transparent)]
+    InvalidProfile(#[from] InvalidProfile),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

@@ -7,6 +7,7 @@
 //! - [`sync`]: ABM device sync: full fetch and incremental sync runs, Sync Now, the scheduler.
 //! - [`ade`]: ADE profiles: validation, resolution (device → group → OS default) and the
 //!   push plan.
+//! - [`mdm`]: the MDM protocol, server side: check-in, the command queue, device states.
 //! - [`clock`]: time as a dependency, so tests move it instead of waiting.
 //! - [`error`]: [`CoreError`], which the server maps to HTTP in one place.
 #![forbid(unsafe_code)]
@@ -16,6 +17,7 @@ pub mod ade;
 pub mod auth;
 pub mod clock;
 pub mod error;
+pub mod mdm;
 pub mod secrets;
 pub mod sync;
 

@@ -16,6 +16,7 @@
 //! Storage is `cultivar_store` (`AdeProfileStore`, `DeviceGroupStore`, …); the API/CLI build
 //! on these.
 
+mod admin;
 mod auto;
 mod iso;
 mod os;
@@ -26,6 +27,7 @@ mod push;
 pub mod resolve;
 mod service;
 pub mod skipkeys;
+mod unassigned;
 
 #[cfg(test)]
 mod plan_tests;
@@ -36,6 +38,7 @@ mod push_tests;
 #[cfg(test)]
 mod resolve_tests;
 
+pub use admin::{normalize_serial, parse_serial_csv, CsvImport, RejectedRow, SavedProfile};
 pub use auto::run_auto_push;
 pub use os::{device_os, AdeOs, UnknownOs};
 pub use plan::{plan, Action, AppleView, PlanContext, PlanInput, WaitReason, FAILED_COOLDOWN};
@@ -49,3 +52,4 @@ pub use resolve::{
     Resolver, Rule, Step, StepResult, UnassignedReason,
 };
 pub use service::{AdeService, AppleRecord, Explanation};
+pub use unassigned::UnassignedDevice;

@@ -5,7 +5,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use cultivar_store::{AbmDevice, AdeProfile, AdeProfileDefinition, AdePushState, PushResult};
+use cultivar_store::{
+    AbmDevice, AdeDefinedUuid, AdeProfile, AdeProfileDefinition, AdePushState, PushResult,
+};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -84,12 +86,24 @@ pub enum Action {
     },
 }
 
+impl Action {
+    /// The serial the action is for.
+    pub fn serial(&self) -> &str {
+        match self {
+            Action::Assign { serial, .. }
+            | Action::Remove { serial, .. }
+            | Action::Wait { serial, .. } => serial,
+        }
+    }
+}
+
 /// The lookups a plan needs, built once from the store's rows.
 #[derive(Debug, Clone)]
 pub struct PlanContext {
     revisions: HashMap<Uuid, i64>,
     definitions: HashMap<(Uuid, Uuid), AdeProfileDefinition>,
-    /// Apple UUIDs cultivar defined, per ABM server (what `Remove` may take away).
+    /// Apple UUIDs cultivar defined, per ABM server, current or superseded (what `Remove` may
+    /// take away).
     ours: HashSet<(Uuid, String)>,
     push_states: HashMap<String, AdePushState>,
     now: OffsetDateTime,
@@ -118,6 +132,17 @@ impl PlanContext {
                 .collect(),
             now,
         }
+    }
+
+    /// Adds Apple UUIDs cultivar defined before (older revisions, deleted profiles) to the
+    /// ones it recognises as its own: a device may still hold one after the profile changed.
+    pub fn with_history(mut self, history: &[AdeDefinedUuid]) -> Self {
+        self.ours.extend(
+            history
+                .iter()
+                .map(|d| (d.abm_server_id, d.apple_profile_uuid.to_ascii_uppercase())),
+        );
+        self
     }
 
     /// The action for one device, or `None` when Apple's record matches the intent.

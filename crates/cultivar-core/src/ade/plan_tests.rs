@@ -1,6 +1,6 @@
 //! The plan: every action and the in-sync case, trusting Apple's record.
 
-use cultivar_store::{AdeProfile, AdeProfileDefinition, AdePushState, PushResult};
+use cultivar_store::{AdeDefinedUuid, AdeProfile, AdeProfileDefinition, AdePushState, PushResult};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -215,6 +215,64 @@ fn remove_only_cultivars_own_profiles_when_nothing_is_intended() {
         one(&gone, apple(Some("ABC"), Some("assigned")), &ctx),
         None,
         "left ABM"
+    );
+}
+
+fn defined(server: Uuid, uuid: &str, profile: Option<Uuid>, revision: i64) -> AdeDefinedUuid {
+    AdeDefinedUuid {
+        abm_server_id: server,
+        apple_profile_uuid: uuid.into(),
+        profile_id: profile,
+        revision,
+        defined_at: now(),
+    }
+}
+
+#[test]
+fn superseded_and_deleted_profiles_uuids_are_still_cultivars_own() {
+    // The profile is at revision 2 (defined as NEW); revision 1 was OLD, and a since-deleted
+    // profile was GONE. Only the current definition is in `definitions`.
+    let p = profile(2);
+    let current = [definition(&p, 2, "NEW")];
+    let history = [
+        defined(SERVER, "OLD", Some(p.id), 1),
+        defined(SERVER, "NEW", Some(p.id), 2),
+        defined(SERVER, "GONE", None, 1),
+        defined(OTHER_SERVER, "ELSEWHERE", Some(p.id), 1),
+    ];
+    let forgetful = PlanContext::new(std::slice::from_ref(&p), &current, &[], now());
+    let ctx = forgetful.clone().with_history(&history);
+    let r = intends(None);
+    let remove = |uuid: &str| {
+        Some(Action::Remove {
+            serial: "S1".into(),
+            abm_server: SERVER,
+            apple_profile_uuid: uuid.into(),
+        })
+    };
+    let old = apple(Some("old"), Some("pushed"));
+    assert_eq!(
+        one(&r, old, &forgetful),
+        None,
+        "without the history an older revision's UUID looks foreign"
+    );
+    assert_eq!(
+        one(&r, old, &ctx),
+        remove("old"),
+        "older revision, any case"
+    );
+    let gone = apple(Some("GONE"), Some("assigned"));
+    assert_eq!(one(&r, gone, &ctx), remove("GONE"), "a deleted profile's");
+    let elsewhere = apple(Some("ELSEWHERE"), Some("assigned"));
+    assert_eq!(
+        one(&r, elsewhere, &ctx),
+        None,
+        "defined on another server only"
+    );
+    assert_eq!(
+        one(&intends(Some(p.id)), old, &ctx),
+        assign(&p, Some("NEW")),
+        "an intended profile replaces the older revision"
     );
 }
 

@@ -27,7 +27,7 @@ fn state(server: Uuid, result: PushResult, at: OffsetDateTime) -> AdePushState {
     AdePushState {
         serial_number: "C02SERIAL".into(),
         abm_server_id: server,
-        profile_id: None,
+        profile_id: Some(Uuid::nil()),
         apple_profile_uuid: Some("UUID-1".into()),
         last_result: result,
         last_attempt_at: at,
@@ -86,6 +86,59 @@ fn a_push_settles_only_until_apples_record_is_newer() {
         &assign(s, Some("UUID-1")),
         &device(s, now()),
         None
+    ));
+}
+
+fn remove(server: Uuid, uuid: &str) -> Action {
+    Action::Remove {
+        serial: "C02SERIAL".into(),
+        abm_server: server,
+        apple_profile_uuid: uuid.to_owned(),
+    }
+}
+
+#[test]
+fn a_removal_settles_like_an_assign() {
+    let s = Uuid::new_v4();
+    let later = now() + Duration::seconds(1);
+    let removed = AdePushState {
+        profile_id: None,
+        ..state(s, PushResult::Success, later)
+    };
+    assert!(settled(
+        &remove(s, "UUID-1"),
+        &device(s, now()),
+        Some(&removed)
+    ));
+    // Until a sync shows Apple's view again.
+    let synced = device(s, later + Duration::seconds(1));
+    assert!(!settled(&remove(s, "UUID-1"), &synced, Some(&removed)));
+    // Another UUID to remove, or an assign recorded last, does not settle it.
+    assert!(!settled(
+        &remove(s, "UUID-2"),
+        &device(s, now()),
+        Some(&removed)
+    ));
+    let assigned = state(s, PushResult::Success, later);
+    assert!(!settled(
+        &remove(s, "UUID-1"),
+        &device(s, now()),
+        Some(&assigned)
+    ));
+    // A removal recorded last does not settle an assign of the same UUID.
+    assert!(!settled(
+        &assign(s, Some("UUID-1")),
+        &device(s, now()),
+        Some(&removed)
+    ));
+    let failed = AdePushState {
+        profile_id: None,
+        ..state(s, PushResult::Failed, later)
+    };
+    assert!(!settled(
+        &remove(s, "UUID-1"),
+        &device(s, now()),
+        Some(&failed)
     ));
 }
 

@@ -114,12 +114,7 @@ impl AdeService {
         let mut after: Option<String> = None;
         while let Some(rows) = self.next_page(&mut after).await? {
             let groups = self.static_groups(&rows).await?;
-            for row in &rows {
-                let resolution = snap.resolve(row, &groups);
-                if let Some(action) = self.action(&snap, &resolution, &row.device).await? {
-                    actions.push(action);
-                }
-            }
+            actions.extend(self.page_actions(&snap, &rows, &groups).await?);
         }
         Ok(actions)
     }
@@ -160,7 +155,9 @@ impl AdeService {
         };
         let groups = self.static_groups(std::slice::from_ref(&row)).await?;
         let resolution = snap.resolve(&row, &groups);
-        let next_action = self.action(&snap, &resolution, &row.device).await?;
+        let next_action = snap
+            .planned(&resolution, &row.device)
+            .filter(|a| !settled(a, &row.device, push_state.as_ref()));
         let intended_profile = resolution
             .profile()
             .and_then(|p| snap.resolver.profiles().get(&p).cloned());
@@ -189,12 +186,13 @@ impl AdeService {
         let groups = self.store.list_device_groups().await?;
         let defaults = self.store.list_os_defaults().await?;
         let definitions = self.store.list_all_ade_profile_definitions().await?;
+        let history = self.store.list_ade_defined_uuids().await?;
         let now = self.clock.now();
         let mut states = self.store.list_ade_cooling_down(now).await?;
         states.extend(extra.iter().cloned());
         Ok(Snapshot {
             resolver: Resolver::new(&profiles, &groups, &defaults),
-            ctx: PlanContext::new(&profiles, &definitions, &states, now),
+            ctx: PlanContext::new(&profiles, &definitions, &states, now).with_history(&history),
         })
     }
 
@@ -227,30 +225,51 @@ impl AdeService {
         Ok(groups)
     }
 
-    /// The plan rule's action, unless the last push settles it (see [`settled`]).
-    pub(super) async fn action(
+    /// The page's actions, in page order. An Assign or Remove the last push already answers is
+    /// left out (see [`settled`]); the push states of the page's serials are read in one query.
+    pub(super) async fn page_actions(
         &self,
         snap: &Snapshot,
-        resolution: &Resolution,
-        device: &AbmDevice,
-    ) -> Result<Option<Action>, CoreError> {
-        let input = PlanInput {
-            resolution,
-            apple: AppleView::of(device),
-        };
-        let Some(action) = snap.ctx.action(&input) else {
-            return Ok(None);
-        };
-        if !matches!(action, Action::Assign { .. }) {
-            return Ok(Some(action));
+        rows: &[AdeDeviceRow],
+        groups: &HashMap<String, Vec<Uuid>>,
+    ) -> Result<Vec<Action>, CoreError> {
+        let planned: Vec<(Action, &AbmDevice)> = rows
+            .iter()
+            .filter_map(|row| {
+                let resolution = snap.resolve(row, groups);
+                snap.planned(&resolution, &row.device)
+                    .map(|a| (a, &row.device))
+            })
+            .collect();
+        let serials: Vec<String> = planned
+            .iter()
+            .filter(|(a, _)| !matches!(a, Action::Wait { .. }))
+            .map(|(a, _)| a.serial().to_owned())
+            .collect();
+        let mut states: HashMap<String, AdePushState> = HashMap::new();
+        // One query per page (PAGE is the store's per-read limit, so one chunk).
+        for chunk in serials.chunks(PAGE as usize) {
+            for state in self.store.ade_push_states(chunk).await? {
+                states.insert(state.serial_number.clone(), state);
+            }
         }
-        // Only Assigns can be settled; one lookup each, and in a steady state there are few.
-        let state = self.store.ade_push_state(&resolution.serial).await?;
-        Ok((!settled(&action, device, state.as_ref())).then_some(action))
+        Ok(planned
+            .into_iter()
+            .filter(|(a, d)| !settled(a, d, states.get(a.serial())))
+            .map(|(a, _)| a)
+            .collect())
     }
 }
 
 impl Snapshot {
+    /// The plan rule's action for a resolved device, before any settling push is considered.
+    fn planned(&self, resolution: &Resolution, device: &AbmDevice) -> Option<Action> {
+        self.ctx.action(&PlanInput {
+            resolution,
+            apple: AppleView::of(device),
+        })
+    }
+
     fn resolve(&self, row: &AdeDeviceRow, groups: &HashMap<String, Vec<Uuid>>) -> Resolution {
         let static_groups = groups
             .get(&row.device.data.serial_number)
@@ -260,29 +279,39 @@ impl Snapshot {
     }
 }
 
-/// Whether a push made after Apple's record was last synced already answers this Assign:
-/// SUCCESS with the same Apple profile (Apple's record catches up at the next sync), or
-/// NOT_ACCESSIBLE on the same server (retrying cannot help until the device moves). Once a
-/// sync updates the device, Apple's record is newer and wins again.
+/// Whether a push made after Apple's record was last synced already answers this action, so
+/// it is not sent again before the next sync shows Apple's view: an Assign answered SUCCESS
+/// with the same Apple profile, a Remove answered SUCCESS for the same Apple profile, or
+/// either answered NOT_ACCESSIBLE on the same server (retrying cannot help until the device
+/// moves). Once a sync updates the device, Apple's record is newer and wins again.
 pub(super) fn settled(action: &Action, device: &AbmDevice, state: Option<&AdePushState>) -> bool {
-    let (
+    let Some(state) = state else {
+        return false;
+    };
+    let (server, apple_uuid, removing) = match action {
         Action::Assign {
             abm_server,
             apple_profile_uuid,
             ..
-        },
-        Some(state),
-    ) = (action, state)
-    else {
-        return false;
+        } => (*abm_server, apple_profile_uuid.as_deref(), false),
+        Action::Remove {
+            abm_server,
+            apple_profile_uuid,
+            ..
+        } => (*abm_server, Some(apple_profile_uuid.as_str()), true),
+        Action::Wait { .. } => return false,
     };
-    if state.abm_server_id != *abm_server || state.last_attempt_at <= device.updated_at {
+    if state.abm_server_id != server || state.last_attempt_at <= device.updated_at {
+        return false;
+    }
+    // A removal is recorded without a profile; an assign with one.
+    if state.profile_id.is_none() != removing {
         return false;
     }
     match state.last_result {
         PushResult::NotAccessible => true,
         PushResult::Success => {
-            apple_profile_uuid.is_some() && state.apple_profile_uuid == *apple_profile_uuid
+            apple_uuid.is_some() && state.apple_profile_uuid.as_deref() == apple_uuid
         }
         PushResult::Failed | PushResult::Throttled => false,
     }

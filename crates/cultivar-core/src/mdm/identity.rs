@@ -1,0 +1,134 @@
+//! Who sent a device request: the identity certificate from the `Mdm-Signature` header (a
+//! detached CMS signature over the exact body) or, when an administrator configured one, from a
+//! header set by the TLS-terminating proxy. The certificate must come from the device CA and be
+//! within its validity; after `Authenticate` it must also be the one bound to the enrollment.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use cultivar_crypto::{certificate_info, verify_issued_by, verify_mdm_signature};
+use time::OffsetDateTime;
+
+use super::{MdmError, MdmService};
+
+/// A request as the device sent it.
+#[derive(Debug, Clone, Copy)]
+pub struct DeviceRequest<'a> {
+    /// The exact body bytes.
+    pub body: &'a [u8],
+    /// The `Mdm-Signature` header.
+    pub mdm_signature: Option<&'a str>,
+    /// The trusted proxy's client-certificate header: only pass it when the header name is
+    /// configured (anyone can send any header to a server not behind that proxy).
+    pub forwarded_cert: Option<&'a str>,
+}
+
+/// The device identity certificate a request was made with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceCertificate {
+    /// SHA-256 of the DER certificate, lower-case hex: what enrollments bind.
+    pub sha256: String,
+    pub not_after: OffsetDateTime,
+}
+
+impl MdmService {
+    /// The request's identity certificate, checked: readable (else 400), issued by the device
+    /// CA and valid now (else 403). Binding to an enrollment is checked per message.
+    pub async fn device_certificate(
+        &self,
+        req: &DeviceRequest<'_>,
+    ) -> Result<DeviceCertificate, MdmError> {
+        let cert = match (req.mdm_signature, req.forwarded_cert) {
+            (Some(sig), _) => {
+                verify_mdm_signature(sig, req.body)
+                    .map_err(|e| MdmError::bad(format!("Mdm-Signature: {e}")))?
+                    .certificate_der
+            }
+            (None, Some(header)) => forwarded_certificate(header)?,
+            (None, None) => {
+                return Err(MdmError::bad(
+                    "no device identity: the request has no Mdm-Signature header \
+                     (the enrollment profile must set SignMessage) and no client certificate",
+                ))
+            }
+        };
+        let info = certificate_info(&cert)
+            .map_err(|e| MdmError::bad(format!("identity certificate: {e}")))?;
+        let ca = self
+            .device_ca()
+            .await
+            .map_err(|e| MdmError::internal(format!("device CA: {e}")))?;
+        verify_issued_by(&cert, ca.certificate_pem().as_bytes()).map_err(|e| {
+            MdmError::forbidden(format!(
+                "identity certificate: not issued by cultivar's device CA ({e})"
+            ))
+        })?;
+        let now = self.clock.now().unix_timestamp();
+        if now < info.not_before || now > info.not_after {
+            return Err(MdmError::forbidden(
+                "identity certificate: outside its validity period (expired or not yet valid)",
+            ));
+        }
+        let not_after = OffsetDateTime::from_unix_timestamp(info.not_after)
+            .map_err(|e| MdmError::bad(format!("identity certificate: notAfter: {e}")))?;
+        Ok(DeviceCertificate {
+            sha256: info.sha256_fingerprint_hex,
+            not_after,
+        })
+    }
+
+    /// Fails with 403 unless `cert` is bound to the device channel `device_id` (bound at its
+    /// `Authenticate`; user channels share their device's certificate).
+    pub(crate) async fn check_bound(
+        &self,
+        cert: &DeviceCertificate,
+        device_id: &str,
+    ) -> Result<(), MdmError> {
+        match self.store.mdm_cert_binding(&cert.sha256).await? {
+            Some(b) if b.enrollment_id == device_id => Ok(()),
+            Some(_) => Err(MdmError::forbidden(format!(
+                "identity certificate: bound to another enrollment, not {device_id}"
+            ))),
+            None => Err(MdmError::forbidden(format!(
+                "identity certificate: not bound to enrollment {device_id} (the device must \
+                 Authenticate with it first)"
+            ))),
+        }
+    }
+}
+
+/// A certificate forwarded by a proxy: RFC 9440 (`:base64-DER:`) or a URL-escaped PEM (nginx
+/// `$ssl_client_escaped_cert`). Returns DER or PEM bytes.
+pub fn forwarded_certificate(header: &str) -> Result<Vec<u8>, MdmError> {
+    let value = header.trim();
+    let bad = |rule: &str| MdmError::bad(format!("client certificate header: {rule}"));
+    if let Some(inner) = value.strip_prefix(':').and_then(|v| v.strip_suffix(':')) {
+        return STANDARD
+            .decode(inner)
+            .map_err(|_| bad("RFC 9440 value is not base64 between colons"));
+    }
+    let pem = percent_decode(value).ok_or_else(|| bad("invalid %-escape"))?;
+    if !pem.starts_with(b"-----BEGIN CERTIFICATE-----") {
+        return Err(bad(
+            "expected :base64-DER: (RFC 9440) or a URL-escaped PEM certificate",
+        ));
+    }
+    Ok(pem)
+}
+
+/// Decodes `%XX` escapes; `+` stays `+` (nginx escapes it, and PEM base64 uses it).
+fn percent_decode(s: &str) -> Option<Vec<u8>> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
