@@ -19,6 +19,18 @@ pub struct ErrorDetail {
     /// The offending field, for `invalid`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every refused field, when there are several (an ADE profile reports all at once).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// One refused field: the field, the rule's code (Apple's, e.g. `CONFIG_NAME_INVALID`, or
+/// cultivar's) and the rule in words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub code: String,
+    pub message: String,
 }
 
 /// Answer to `GET /healthz`.

@@ -8,10 +8,14 @@
 
 pub mod abm;
 pub mod abm_sync;
+pub mod ade;
 mod api_keys;
 mod audit;
+pub mod enroll;
 mod error;
+pub mod mdm;
+pub mod push_cert;
 
 pub use api_keys::{ApiKeyView, ApiRole, CreateApiKey, CreatedApiKey, WhoAmI};
 pub use audit::{AuditEntryView, AuditPage, AuditQuery};
-pub use error::{ErrorBody, ErrorDetail, Health};
+pub use error::{ErrorBody, ErrorDetail, FieldError, Health};

@@ -22,6 +22,7 @@ fn error_body_omits_absent_field() {
             code: "not_found".into(),
             message: "no such key".into(),
             field: None,
+            errors: Vec::new(),
         },
     };
     assert_eq!(

@@ -6,6 +6,10 @@
 
 mod abm;
 mod abm_sync;
+mod ade;
+mod enroll;
+mod mdm;
+mod push_cert;
 
 pub use abm_sync::SyncNow;
 
@@ -23,6 +27,8 @@ pub enum ClientError {
         code: String,
         message: String,
         field: Option<String>,
+        /// Every refused field, when the server reports several (an ADE profile).
+        errors: Vec<cultivar_api_types::FieldError>,
     },
     /// The server could not be reached or the exchange broke off.
     #[error("cannot reach cultivar at {url}: {detail}")]
@@ -82,6 +88,7 @@ impl AdminClient {
                 code: body.error.code,
                 message: body.error.message,
                 field: body.error.field,
+                errors: body.error.errors,
             }),
             Err(_) => Err(ClientError::Unexpected {
                 url,
