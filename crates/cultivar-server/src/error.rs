@@ -14,7 +14,7 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use cultivar_api_types::{ErrorBody, ErrorDetail};
+use cultivar_api_types::{ErrorBody, ErrorDetail, FieldError};
 use cultivar_core::{auth::AuthError, secrets::SecretsError, CoreError};
 use cultivar_store::StoreError;
 use serde::Serialize;
@@ -34,6 +34,12 @@ pub enum ApiError {
     /// Well-formed request whose content breaks a rule (422).
     #[error("{field}: {rule}")]
     Invalid { field: String, rule: String },
+    /// Several fields broke rules at once (422); `message` sums them up.
+    #[error("{message}")]
+    InvalidFields {
+        message: String,
+        errors: Vec<FieldError>,
+    },
     /// A request that could not be parsed at all (400).
     #[error("{message}")]
     BadRequest { message: String },
@@ -73,7 +79,9 @@ impl ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Invalid { .. } | ApiError::InvalidFields { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -87,7 +95,9 @@ impl ApiError {
             ApiError::Unauthorized => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
-            ApiError::Invalid { .. } | ApiError::BadRequest { .. } => "invalid",
+            ApiError::Invalid { .. }
+            | ApiError::InvalidFields { .. }
+            | ApiError::BadRequest { .. } => "invalid",
             ApiError::Conflict(_) => "conflict",
             ApiError::Unavailable { .. } => "unavailable",
             ApiError::Internal { .. } => "internal",
@@ -103,15 +113,19 @@ impl ApiError {
             }
             _ => {}
         }
-        let field = match self {
-            ApiError::Invalid { field, .. } => Some(field.clone()),
-            _ => None,
+        let (field, errors) = match self {
+            ApiError::Invalid { field, .. } => (Some(field.clone()), Vec::new()),
+            ApiError::InvalidFields { errors, .. } => {
+                (errors.first().map(|e| e.field.clone()), errors.clone())
+            }
+            _ => (None, Vec::new()),
         };
         ErrorBody {
             error: ErrorDetail {
                 code: self.code().to_owned(),
                 message: self.to_string(),
                 field,
+                errors,
             },
         }
     }
@@ -160,6 +174,18 @@ impl From<CoreError> for ApiError {
             CoreError::Store(e) => e.into(),
             CoreError::Secrets(e) => e.into(),
             CoreError::Internal(cause) => ApiError::Internal { cause },
+            CoreError::InvalidProfile(invalid) => ApiError::InvalidFields {
+                message: invalid.to_string(),
+                errors: invalid
+                    .errors
+                    .iter()
+                    .map(|e| FieldError {
+                        field: e.field.clone(),
+                        code: e.code.as_str().to_owned(),
+                        message: e.rule.clone(),
+                    })
+                    .collect(),
+            },
         }
     }
 }

@@ -7,8 +7,10 @@
 //! - [`api`]: `/api/v1`, with the route registry ([`api::route_specs`]) and access extractors.
 //! - [`console`]: the server-rendered web console (askama), sessions and CSRF.
 //! - `health`: `/healthz` and `/metrics`.
+//! - [`mdm`]: the device endpoints (`/mdm/checkin`, `/mdm/connect`); never 401.
 //! - [`telemetry`]: tracing setup, request spans, HTTP metrics.
 //! - [`router`](fn@router): all of the above plus security headers and timeouts.
+//! - `tls`: serving HTTPS directly with rustls (`--tls-cert`/`--tls-key`).
 //! - [`serve`], [`serve_state`], [`run`]: serving with graceful, bounded shutdown.
 //!
 //! Hand-written pieces a crate could have done: the redaction of database URLs (a few lines, and
@@ -22,10 +24,12 @@ pub mod config;
 pub mod console;
 pub mod error;
 mod health;
+pub mod mdm;
 mod router;
 mod server;
 pub mod state;
 pub mod telemetry;
+mod tls;
 
 pub use config::{Config, ConfigOverrides, LogFormat};
 pub use error::{ApiError, ApiJson, ApiPath, ApiQuery};
@@ -48,4 +52,7 @@ pub enum ServerError {
         #[source]
         source: std::io::Error,
     },
+    /// The HTTPS certificate or key named by `what` (flag and file) is unusable.
+    #[error("{what}: {rule}")]
+    Tls { what: String, rule: String },
 }

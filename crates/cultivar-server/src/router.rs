@@ -11,7 +11,7 @@ use axum::{
 };
 use tower_http::{set_header::SetResponseHeaderLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
-use crate::{api, console, error::ApiError, health, telemetry, AppState};
+use crate::{api, console, error::ApiError, health, mdm, telemetry, AppState};
 
 /// A request taking longer than this is answered 503; it also bounds graceful shutdown.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -24,6 +24,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes().into_router())
         .merge(console::router())
         .merge(health::router())
+        .merge(mdm::router())
         .fallback(not_found)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,

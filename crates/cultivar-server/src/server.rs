@@ -1,12 +1,18 @@
 //! Running the server: on an injected listener with an injected shutdown signal (tests), or from
 //! the configuration with OS signals (the binary).
 
-use std::{future::Future, time::Duration};
+use std::{future::Future, pin::Pin, time::Duration};
 
 use cultivar_core::{ade::run_auto_push, sync::run_scheduler};
 use tokio::{net::TcpListener, sync::watch};
+use tokio_rustls::TlsAcceptor;
 
-use crate::{config::Config, router::router, AppState, ServerError};
+use crate::{
+    config::Config,
+    router::router,
+    tls::{self, TlsListener},
+    AppState, ServerError,
+};
 
 /// After the shutdown signal, open connections get this long to finish before we stop anyway.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -23,10 +29,21 @@ pub async fn serve(
     serve_state(state, listener, shutdown).await
 }
 
-/// Serves an already built state (the test kit keeps a handle on it).
+/// Serves an already built state (the test kit keeps a handle on it): HTTPS when the config
+/// names a TLS certificate and key (read and checked before serving), else plain HTTP.
 pub async fn serve_state(
     state: AppState,
     listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let tls = tls::load(&state.config)?;
+    serve_with(state, listener, tls, shutdown).await
+}
+
+async fn serve_with(
+    state: AppState,
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -42,7 +59,23 @@ pub async fn serve_state(
         stopped(stop_rx.clone()),
     ));
     let scheduler = tokio::spawn(run_scheduler(state.sync.clone(), stopped(stop_rx.clone())));
-    let server = axum::serve(listener, router(state.clone())).with_graceful_shutdown(signal);
+    let app = router(state.clone());
+    // Both arms end the same way (graceful shutdown); only the listener differs.
+    let server: Pin<Box<dyn Future<Output = std::io::Result<()>> + Send>> = match tls {
+        Some(acceptor) => {
+            let listener =
+                TlsListener::new(listener, acceptor).map_err(|source| ServerError::Io {
+                    what: "listen: reading the bound address".into(),
+                    source,
+                })?;
+            let serving = axum::serve(listener, app).with_graceful_shutdown(signal);
+            Box::pin(async move { serving.await })
+        }
+        None => {
+            let serving = axum::serve(listener, app).with_graceful_shutdown(signal);
+            Box::pin(async move { serving.await })
+        }
+    };
     let deadline = grace_deadline(stop_rx);
     let result = tokio::select! {
         served = server => served.map_err(|source| ServerError::Io { what: "serving HTTP".into(), source }),
@@ -101,14 +134,17 @@ async fn sweep_sessions(state: AppState, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// The binary's entry point: logs, opens the store (running migrations), binds `config.listen`,
-/// prints `cultivar listening on http://ADDR` to stdout once accepting, and serves until SIGINT or
-/// SIGTERM.
+/// The binary's entry point: logs, checks the TLS files (if any), binds `config.listen`, opens
+/// the store (running migrations), prints `cultivar listening on http(s)://ADDR` to stdout
+/// once accepting, and serves until SIGINT or SIGTERM.
 pub async fn run(config: Config) -> Result<(), ServerError> {
     crate::telemetry::init_tracing(&config);
     tracing::info!(config = ?config, "starting");
-    let state = AppState::open(config).await?;
-    let listen = state.config.listen;
+    // Before the store: a bad certificate should not cost a migration run.
+    let tls = tls::load(&config)?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let mut config = config;
+    let listen = config.listen;
     let listener = TcpListener::bind(listen)
         .await
         .map_err(|source| ServerError::Io {
@@ -119,10 +155,13 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         what: "listen: reading the bound address".into(),
         source,
     })?;
+    // Port 0 means "any": without --public-url, profiles and links must name the real port.
+    config.listen = addr;
+    let state = AppState::open(config).await?;
     tracing::info!(%addr, "listening");
     // A plain stdout line (logs go to stderr) so scripts and tests can learn the port.
-    println!("cultivar listening on http://{addr}");
-    serve_state(state, listener, shutdown_signal()).await
+    println!("cultivar listening on {scheme}://{addr}");
+    serve_with(state, listener, tls, shutdown_signal()).await
 }
 
 /// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.

@@ -6,6 +6,7 @@ use cultivar_core::{
     abm::{AbmService, AbmServiceOptions},
     ade::AdeService,
     clock::{Clock, SystemClock},
+    mdm::{MdmService, MdmSettings},
     secrets::{KeySettings, Secrets},
     sync::SyncService,
 };
@@ -31,6 +32,8 @@ pub struct AppState {
     pub sync: SyncService,
     /// ADE profiles: plan, explain, push; [`crate::serve_state`] runs its automatic pushes.
     pub ade: AdeService,
+    /// The MDM protocol: check-in, commands, device states.
+    pub mdm: MdmService,
 }
 
 impl AppState {
@@ -57,11 +60,25 @@ impl AppState {
         let abm = AbmService::new(store.clone(), secrets.clone(), clock.clone(), abm_options);
         let sync = SyncService::new(store.clone(), abm.clone(), clock.clone());
         // Apple hands the profile URL to devices, so it must be the public one when set.
-        let public_base = config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", config.listen));
-        let ade = AdeService::new(store.clone(), abm.clone(), clock.clone(), public_base);
+        let public_base = config.public_base_url();
+        let ade = AdeService::new(
+            store.clone(),
+            abm.clone(),
+            clock.clone(),
+            public_base.clone(),
+        );
+        let mdm = MdmService::new(
+            store.clone(),
+            secrets.clone(),
+            clock.clone(),
+            MdmSettings {
+                offline_after: time::Duration::hours(i64::from(config.mdm_offline_after_hours)),
+                apns_url: config.apns_url.clone(),
+                apns_ca_file: config.apns_ca_file.clone(),
+                device_cert_days: config.mdm_device_cert_days,
+                ..MdmSettings::new(&public_base)
+            },
+        );
         AppState {
             store,
             secrets,
@@ -71,6 +88,7 @@ impl AppState {
             abm,
             sync,
             ade,
+            mdm,
         }
     }
 

@@ -10,12 +10,20 @@ mod abm;
 pub mod abm_devices;
 pub mod abm_sync;
 mod access;
+mod ade;
+mod ade_messages;
+pub mod ade_views;
 mod api_keys;
 mod audit;
+pub mod commands;
 pub mod convert;
 pub mod device_csv;
+pub mod devices;
+mod enroll;
+mod groups;
 pub mod openapi;
 pub mod params;
+mod push_cert;
 pub mod sync_views;
 mod whoami;
 
@@ -146,6 +154,12 @@ pub fn routes() -> ApiRoutes {
         .merge(abm::routes())
         .merge(abm_sync::routes())
         .merge(abm_devices::routes())
+        .merge(ade::routes())
+        .merge(groups::routes())
+        .merge(devices::routes())
+        .merge(commands::routes())
+        .merge(enroll::routes())
+        .merge(push_cert::routes())
         .merge(openapi::routes())
 }
 

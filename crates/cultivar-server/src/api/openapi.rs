@@ -34,6 +34,12 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::abm::Doc::openapi());
     doc.merge(super::abm_sync::Doc::openapi());
     doc.merge(super::abm_devices::Doc::openapi());
+    doc.merge(super::ade::Doc::openapi());
+    doc.merge(super::groups::Doc::openapi());
+    doc.merge(super::devices::Doc::openapi());
+    doc.merge(super::commands::Doc::openapi());
+    doc.merge(super::enroll::Doc::openapi());
+    doc.merge(super::push_cert::Doc::openapi());
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",

@@ -19,10 +19,20 @@ pub(crate) enum Setting {
     LogFormat,
     LogLevel,
     ConsoleSessionHours,
+    MdmCertHeader,
+    MdmOfflineAfterHours,
+    MdmDeviceCertDays,
+    ApnsUrl,
+    ApnsCaFile,
+    MdmMachineInfoAnchors,
+    MdmMinOsIos,
+    MdmMinOsMacos,
+    TlsCert,
+    TlsKey,
 }
 
 impl Setting {
-    pub(crate) const ALL: [Setting; 9] = [
+    pub(crate) const ALL: [Setting; 19] = [
         Setting::Listen,
         Setting::DataDir,
         Setting::DatabaseUrl,
@@ -32,6 +42,16 @@ impl Setting {
         Setting::LogFormat,
         Setting::LogLevel,
         Setting::ConsoleSessionHours,
+        Setting::MdmCertHeader,
+        Setting::MdmOfflineAfterHours,
+        Setting::MdmDeviceCertDays,
+        Setting::ApnsUrl,
+        Setting::ApnsCaFile,
+        Setting::MdmMachineInfoAnchors,
+        Setting::MdmMinOsIos,
+        Setting::MdmMinOsMacos,
+        Setting::TlsCert,
+        Setting::TlsKey,
     ];
 
     /// The key as written in the TOML file.
@@ -46,6 +66,16 @@ impl Setting {
             Setting::LogFormat => "log_format",
             Setting::LogLevel => "log_level",
             Setting::ConsoleSessionHours => "console_session_hours",
+            Setting::MdmCertHeader => "mdm_cert_header",
+            Setting::MdmOfflineAfterHours => "mdm_offline_after_hours",
+            Setting::MdmDeviceCertDays => "mdm_device_cert_days",
+            Setting::ApnsUrl => "apns_url",
+            Setting::ApnsCaFile => "apns_ca_file",
+            Setting::MdmMachineInfoAnchors => "mdm_machine_info_anchors",
+            Setting::MdmMinOsIos => "mdm_min_os_ios",
+            Setting::MdmMinOsMacos => "mdm_min_os_macos",
+            Setting::TlsCert => "tls_cert",
+            Setting::TlsKey => "tls_key",
         }
     }
 
@@ -61,6 +91,16 @@ impl Setting {
             Setting::LogFormat => "CULTIVAR_LOG_FORMAT",
             Setting::LogLevel => "CULTIVAR_LOG_LEVEL",
             Setting::ConsoleSessionHours => "CULTIVAR_CONSOLE_SESSION_HOURS",
+            Setting::MdmCertHeader => "CULTIVAR_MDM_CERT_HEADER",
+            Setting::MdmOfflineAfterHours => "CULTIVAR_MDM_OFFLINE_AFTER_HOURS",
+            Setting::MdmDeviceCertDays => "CULTIVAR_MDM_DEVICE_CERT_DAYS",
+            Setting::ApnsUrl => "CULTIVAR_APNS_URL",
+            Setting::ApnsCaFile => "CULTIVAR_APNS_CA_FILE",
+            Setting::MdmMachineInfoAnchors => "CULTIVAR_MDM_MACHINE_INFO_ANCHORS",
+            Setting::MdmMinOsIos => "CULTIVAR_MDM_MIN_OS_IOS",
+            Setting::MdmMinOsMacos => "CULTIVAR_MDM_MIN_OS_MACOS",
+            Setting::TlsCert => "CULTIVAR_TLS_CERT",
+            Setting::TlsKey => "CULTIVAR_TLS_KEY",
         }
     }
 
@@ -82,6 +122,22 @@ impl Setting {
             Setting::ConsoleSessionHours => {
                 config.console_session_hours = parse_session_hours(raw)?
             }
+            Setting::MdmCertHeader => config.mdm_cert_header = Some(parse_header_name(raw)?),
+            Setting::MdmOfflineAfterHours => {
+                config.mdm_offline_after_hours = parse_offline_after_hours(raw)?
+            }
+            Setting::MdmDeviceCertDays => {
+                config.mdm_device_cert_days = parse_device_cert_days(raw)?
+            }
+            Setting::ApnsUrl => config.apns_url = parse_apns_url(raw)?,
+            Setting::ApnsCaFile => config.apns_ca_file = Some(parse_path(raw)?),
+            Setting::MdmMachineInfoAnchors => {
+                config.mdm_machine_info_anchors = Some(parse_path(raw)?)
+            }
+            Setting::MdmMinOsIos => config.mdm_min_os_ios = Some(parse_os_version(raw)?),
+            Setting::MdmMinOsMacos => config.mdm_min_os_macos = Some(parse_os_version(raw)?),
+            Setting::TlsCert => config.tls_cert = Some(parse_path(raw)?),
+            Setting::TlsKey => config.tls_key = Some(parse_path(raw)?),
         }
         Ok(())
     }
@@ -93,7 +149,7 @@ pub(crate) fn parse_listen(raw: &str) -> Result<SocketAddr, String> {
     })
 }
 
-fn parse_path(raw: &str) -> Result<PathBuf, String> {
+pub(crate) fn parse_path(raw: &str) -> Result<PathBuf, String> {
     if raw.trim().is_empty() {
         return Err("must not be empty".into());
     }
@@ -116,6 +172,18 @@ pub(crate) fn parse_public_url(raw: &str) -> Result<String, String> {
         .strip_prefix("https://")
         .or_else(|| raw.strip_prefix("http://"))
         .ok_or_else(|| format!("{raw:?} must start with http:// or https://"))?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || raw.contains(char::is_whitespace) {
+        return Err(format!("{raw:?} must be an absolute URL with a host"));
+    }
+    Ok(raw.trim_end_matches('/').to_owned())
+}
+
+/// APNs needs TLS client authentication, so only `https://` URLs.
+pub(crate) fn parse_apns_url(raw: &str) -> Result<String, String> {
+    let rest = raw
+        .strip_prefix("https://")
+        .ok_or_else(|| format!("{raw:?} must start with https:// (APNs needs TLS)"))?;
     let host = rest.split('/').next().unwrap_or_default();
     if host.is_empty() || raw.contains(char::is_whitespace) {
         return Err(format!("{raw:?} must be an absolute URL with a host"));
@@ -163,5 +231,70 @@ pub(crate) fn check_session_hours(hours: u32) -> Result<u32, String> {
         Ok(hours)
     } else {
         Err(format!("{hours} is out of range (1 to 720 hours)"))
+    }
+}
+
+/// A header name as HTTP allows it (token characters), kept lower-case.
+pub(crate) fn parse_header_name(raw: &str) -> Result<String, String> {
+    let name = raw.trim();
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if name.is_empty() || !name.chars().all(token) {
+        return Err(format!(
+            "{raw:?} is not an HTTP header name (e.g. X-Client-Cert or Client-Cert)"
+        ));
+    }
+    Ok(name.to_ascii_lowercase())
+}
+
+pub(crate) fn parse_offline_after_hours(raw: &str) -> Result<u32, String> {
+    let hours: u32 = raw
+        .trim()
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a whole number of hours"))?;
+    if (1..=8760).contains(&hours) {
+        Ok(hours)
+    } else {
+        Err(format!("{hours} is out of range (1 to 8760 hours)"))
+    }
+}
+
+/// Validity of SCEP-issued device certificates: a day to ten years (the device CA's own life).
+pub(crate) fn parse_device_cert_days(raw: &str) -> Result<u32, String> {
+    let days: u32 = raw
+        .trim()
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a whole number of days"))?;
+    if (1..=3650).contains(&days) {
+        Ok(days)
+    } else {
+        Err(format!("{days} is out of range (1 to 3650 days)"))
+    }
+}
+
+/// A minimum OS version as Apple's `OSVersion` takes it: `17`, `17.2`, `14.4.1`, optionally
+/// with a supplemental identifier (`17.1 (a)`).
+pub(crate) fn parse_os_version(raw: &str) -> Result<String, String> {
+    let v = raw.trim();
+    let (numeric, extra) = match v.split_once(' ') {
+        Some((n, e)) => (n, Some(e)),
+        None => (v, None),
+    };
+    let parts: Vec<&str> = numeric.split('.').collect();
+    let numeric_ok = parts.len() <= 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 4 && p.chars().all(|c| c.is_ascii_digit()));
+    let extra_ok = extra.is_none_or(|e| {
+        e.len() >= 3
+            && e.starts_with('(')
+            && e.ends_with(')')
+            && e[1..e.len() - 1].chars().all(|c| c.is_ascii_alphanumeric())
+    });
+    if numeric_ok && extra_ok {
+        Ok(v.to_owned())
+    } else {
+        Err(format!(
+            "{raw:?} is not an OS version (expected e.g. 17.2, 14.4.1 or 17.1 (a))"
+        ))
     }
 }

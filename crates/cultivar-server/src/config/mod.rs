@@ -5,11 +5,15 @@
 //! build any number of configurations in one process. Creating the data directory and the secret
 //! key happens later, when the server starts.
 
+#[cfg(test)]
+mod ade_tests;
 mod default_toml;
 mod keys;
 mod redact;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tls_tests;
 
 use std::{collections::HashMap, net::SocketAddr, path::Path, path::PathBuf};
 
@@ -40,6 +44,32 @@ pub struct Config {
     /// A `tracing` filter, e.g. `info` or `cultivar_server=debug,info`.
     pub log_level: String,
     pub console_session_hours: u32,
+    /// The request header a TLS-terminating proxy puts the device's client certificate in
+    /// (RFC 9440 `:base64-DER:` or nginx `$ssl_client_escaped_cert`). `None`: only
+    /// `Mdm-Signature` identifies devices (a header is trusted only when named here).
+    pub mdm_cert_header: Option<String>,
+    /// An enrolled device with no contact for this many hours counts as Offline.
+    pub mdm_offline_after_hours: u32,
+    /// Validity of device identity certificates the built-in SCEP CA issues, in days.
+    pub mdm_device_cert_days: u32,
+    /// Where MDM pushes go: Apple's production APNs, or a stand-in (tests, `demo`).
+    pub apns_url: String,
+    /// Extra PEM root(s) trusted for `apns_url` (a stand-in's self-signed certificate).
+    pub apns_ca_file: Option<PathBuf>,
+    /// PEM file of the roots a device's signed MachineInfo must chain to at the ADE enrollment
+    /// URL: Apple's root in production, the simulator's device CA in tests and `demo`. Unset:
+    /// ADE enrollment is refused (nothing is trusted).
+    pub mdm_machine_info_anchors: Option<PathBuf>,
+    /// Minimum iOS/iPadOS version at ADE enrollment; older devices that can update are told to
+    /// (Apple's `com.apple.softwareupdate.required`).
+    pub mdm_min_os_ios: Option<String>,
+    /// Minimum macOS version at ADE enrollment.
+    pub mdm_min_os_macos: Option<String>,
+    /// PEM certificate chain for serving HTTPS directly; set together with `tls_key` or not at
+    /// all (unset: plain HTTP, e.g. behind a TLS-terminating proxy).
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key matching `tls_cert`.
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -54,6 +84,16 @@ impl Default for Config {
             log_format: LogFormat::Text,
             log_level: "info".to_owned(),
             console_session_hours: 12,
+            mdm_cert_header: None,
+            mdm_offline_after_hours: 168,
+            mdm_device_cert_days: 365,
+            apns_url: "https://api.push.apple.com".to_owned(),
+            apns_ca_file: None,
+            mdm_machine_info_anchors: None,
+            mdm_min_os_ios: None,
+            mdm_min_os_macos: None,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -69,6 +109,8 @@ pub struct ConfigOverrides {
     pub log_format: Option<LogFormat>,
     pub log_level: Option<String>,
     pub console_session_hours: Option<u32>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Why the configuration could not be loaded. Messages name the key and the rule.
@@ -130,6 +172,7 @@ impl Config {
         }
         config.apply_env(env)?;
         config.apply_overrides(overrides)?;
+        config.check_tls_pair()?;
         Ok(config)
     }
 
@@ -143,9 +186,39 @@ impl Config {
 
     /// Whether cookies must carry `Secure` (the public URL is https).
     pub fn cookies_secure(&self) -> bool {
-        self.public_url
-            .as_deref()
-            .is_some_and(|url| url.starts_with("https://"))
+        self.public_base_url().starts_with("https://")
+    }
+
+    /// Whether the server speaks HTTPS itself (`tls_cert` and `tls_key` set).
+    pub fn tls_enabled(&self) -> bool {
+        self.tls_cert.is_some() && self.tls_key.is_some()
+    }
+
+    /// The base URL written into profiles and links: `public_url`, else derived from `listen`
+    /// (`https://` when serving TLS directly).
+    pub fn public_base_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.clone(),
+            None if self.tls_enabled() => format!("https://{}", self.listen),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    /// A certificate without its key (or the reverse) cannot serve anything: refuse it here
+    /// rather than silently serving plain HTTP.
+    fn check_tls_pair(&self) -> Result<(), ConfigError> {
+        let (missing, given) = match (&self.tls_cert, &self.tls_key) {
+            (Some(_), None) => ("--tls-key", "--tls-cert"),
+            (None, Some(_)) => ("--tls-cert", "--tls-key"),
+            _ => return Ok(()),
+        };
+        let file_key = |flag: &str| flag.trim_start_matches("--").replace('-', "_");
+        let env_key = |flag: &str| format!("CULTIVAR_{}", file_key(flag).to_ascii_uppercase());
+        Err(ConfigError::Invalid {
+            key: format!("{missing} ({}, {})", file_key(missing), env_key(missing)),
+            source_name: "configuration".to_owned(),
+            rule: format!("missing: {given} is set, and HTTPS needs both the certificate and its key (or neither, for plain HTTP)"),
+        })
     }
 
     /// A documented TOML file with every setting at its default, for `cultivar admin print-config`.
@@ -231,6 +304,16 @@ impl Config {
         if let Some(level) = &o.log_level {
             self.log_level = keys::parse_log_level(level).map_err(|r| invalid("--log-level", r))?;
         }
+        if let Some(file) = &o.tls_cert {
+            self.tls_cert = Some(
+                keys::parse_path(&file.to_string_lossy()).map_err(|r| invalid("--tls-cert", r))?,
+            );
+        }
+        if let Some(file) = &o.tls_key {
+            self.tls_key = Some(
+                keys::parse_path(&file.to_string_lossy()).map_err(|r| invalid("--tls-key", r))?,
+            );
+        }
         if let Some(hours) = o.console_session_hours {
             self.console_session_hours = keys::check_session_hours(hours)
                 .map_err(|r| invalid("--console-session-hours", r))?;
@@ -266,6 +349,15 @@ impl std::fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("log_level", &self.log_level)
             .field("console_session_hours", &self.console_session_hours)
+            .field("mdm_cert_header", &self.mdm_cert_header)
+            .field("mdm_offline_after_hours", &self.mdm_offline_after_hours)
+            .field("apns_url", &self.apns_url)
+            .field("apns_ca_file", &self.apns_ca_file)
+            .field("mdm_machine_info_anchors", &self.mdm_machine_info_anchors)
+            .field("mdm_min_os_ios", &self.mdm_min_os_ios)
+            .field("mdm_min_os_macos", &self.mdm_min_os_macos)
+            .field("tls_cert", &self.tls_cert)
+            .field("tls_key", &self.tls_key)
             .finish()
     }
 }

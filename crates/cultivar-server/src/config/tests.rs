@@ -28,6 +28,8 @@ secret_key_file = "/file/secret.key"
 log_format = "json"
 log_level = "debug"
 console_session_hours = 2
+mdm_cert_header = "X-Client-Cert"
+mdm_offline_after_hours = 24
 "#;
 
 fn full_env() -> HashMap<String, String> {
@@ -41,6 +43,8 @@ fn full_env() -> HashMap<String, String> {
         ("CULTIVAR_LOG_FORMAT", "text"),
         ("CULTIVAR_LOG_LEVEL", "warn"),
         ("CULTIVAR_CONSOLE_SESSION_HOURS", "3"),
+        ("CULTIVAR_MDM_CERT_HEADER", "Client-Cert"),
+        ("CULTIVAR_MDM_OFFLINE_AFTER_HOURS", "48"),
     ])
 }
 
@@ -54,6 +58,7 @@ fn full_overrides() -> ConfigOverrides {
         log_format: Some(LogFormat::Json),
         log_level: Some("error".into()),
         console_session_hours: Some(4),
+        ..ConfigOverrides::default()
     }
 }
 
@@ -65,6 +70,8 @@ fn defaults_apply_without_layers() {
     assert_eq!(config.data_dir, Path::new("./cultivar-data"));
     assert_eq!(config.log_level, "info");
     assert_eq!(config.console_session_hours, 12);
+    assert_eq!(config.mdm_cert_header, None);
+    assert_eq!(config.mdm_offline_after_hours, 168);
     assert!(config.database_url.is_none());
     assert!(!config.cookies_secure());
 }
@@ -87,6 +94,8 @@ fn file_beats_defaults_for_every_key() {
     assert_eq!(c.log_format, LogFormat::Json);
     assert_eq!(c.log_level, "debug");
     assert_eq!(c.console_session_hours, 2);
+    assert_eq!(c.mdm_cert_header.as_deref(), Some("x-client-cert"));
+    assert_eq!(c.mdm_offline_after_hours, 24);
     assert!(c.cookies_secure());
 }
 
@@ -109,6 +118,8 @@ fn env_beats_file_for_every_key() {
     assert_eq!(c.log_format, LogFormat::Text);
     assert_eq!(c.log_level, "warn");
     assert_eq!(c.console_session_hours, 3);
+    assert_eq!(c.mdm_cert_header.as_deref(), Some("client-cert"));
+    assert_eq!(c.mdm_offline_after_hours, 48);
     assert!(!c.cookies_secure());
 }
 
@@ -171,6 +182,9 @@ fn bad_values_name_key_and_rule() {
         (None, env(&[("CULTIVAR_SECRET_KEY", "c2hvcnQ=")]), "CULTIVAR_SECRET_KEY (in environment): must be base64 of 32 bytes"),
         (None, env(&[("CULTIVAR_CONSOLE_SESSION_HOURS", "soon")]), "CULTIVAR_CONSOLE_SESSION_HOURS (in environment): \"soon\" is not a whole number"),
         (None, env(&[("CULTIVAR_LOG_LEVEL", "cultivar=loud")]), "CULTIVAR_LOG_LEVEL (in environment): \"cultivar=loud\" is not a tracing filter"),
+        (file("mdm_cert_header = \"X Client Cert\""), HashMap::new(), "mdm_cert_header (in cultivar.toml): \"X Client Cert\" is not an HTTP header name"),
+        (file("mdm_offline_after_hours = 0"), HashMap::new(), "mdm_offline_after_hours (in cultivar.toml): 0 is out of range"),
+        (None, env(&[("CULTIVAR_MDM_OFFLINE_AFTER_HOURS", "a week")]), "CULTIVAR_MDM_OFFLINE_AFTER_HOURS (in environment): \"a week\" is not a whole number"),
     ];
     for (file, env, want) in cases {
         let err = Config::from_layers(file, &env, &ConfigOverrides::default())
@@ -307,4 +321,44 @@ fn sqlite_in_data_dir_is_the_default_database() {
         ..c
     };
     assert_eq!(pg.database_url(), "postgres://db/x");
+}
+
+#[test]
+fn apns_url_and_ca_file() {
+    let none = ConfigOverrides::default();
+    let d = Config::from_layers(None, &HashMap::new(), &none).unwrap();
+    assert_eq!(d.apns_url, "https://api.push.apple.com");
+    assert_eq!(d.apns_ca_file, None);
+    let layers = file("apns_url = \"https://127.0.0.1:9443/\"\napns_ca_file = \"/f/ca.pem\"");
+    let c = Config::from_layers(
+        layers,
+        &env(&[("CULTIVAR_APNS_CA_FILE", "/e/ca.pem")]),
+        &none,
+    )
+    .unwrap();
+    assert_eq!(c.apns_url, "https://127.0.0.1:9443");
+    assert_eq!(c.apns_ca_file.as_deref(), Some(Path::new("/e/ca.pem")));
+    let err = Config::from_layers(file("apns_url = \"http://x\""), &HashMap::new(), &none)
+        .unwrap_err()
+        .to_string();
+    let want = "apns_url (in cultivar.toml): \"http://x\" must start with https://";
+    assert!(err.starts_with(want), "{err}");
+}
+
+#[test]
+fn mdm_device_cert_days_defaults_to_a_year_and_is_bounded() {
+    let none = ConfigOverrides::default();
+    let d = Config::from_layers(None, &HashMap::new(), &none).unwrap();
+    assert_eq!(d.mdm_device_cert_days, 365);
+    let env = env(&[("CULTIVAR_MDM_DEVICE_CERT_DAYS", "90")]);
+    let c = Config::from_layers(file("mdm_device_cert_days = 30"), &env, &none).unwrap();
+    assert_eq!(
+        c.mdm_device_cert_days, 90,
+        "the environment wins over the file"
+    );
+    let err = Config::from_layers(file("mdm_device_cert_days = 0"), &HashMap::new(), &none)
+        .unwrap_err()
+        .to_string();
+    let want = "mdm_device_cert_days (in cultivar.toml): 0 is out of range (1 to 3650 days)";
+    assert_eq!(err, want);
 }

@@ -7,10 +7,13 @@
 
 mod abm;
 mod abm_devices;
+mod ade;
 mod assets;
 mod csrf;
 mod dashboard;
+mod devices;
 mod error;
+mod landing;
 mod login;
 mod session;
 
@@ -53,7 +56,11 @@ pub const NAV: &[NavItem] = &[
     NavItem {
         label: "Enrollment",
         href: "/enrollment",
-        children: &[],
+        children: &[NavItem {
+            label: "ADE",
+            href: "/enrollment/ade",
+            children: &[],
+        }],
     },
     NavItem {
         label: "Settings",
@@ -84,6 +91,9 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(abm::router())
         .merge(abm_devices::router())
+        .merge(devices::router())
+        .merge(ade::router())
+        .merge(landing::router())
         // Pages show per-user data: never keep them in shared caches or the back/forward cache.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,

@@ -10,3 +10,4 @@ mod console;
 mod errors;
 mod health;
 mod route_walk;
+mod tls;
