@@ -9,8 +9,16 @@
 
 mod abm;
 mod abm_sync;
+mod ade;
+mod ade_report;
 mod admin;
 mod bench;
+mod commands;
+mod demo;
+mod devices;
+mod enroll;
+mod groups;
+mod mdm;
 mod output;
 mod serve;
 mod sim;
@@ -64,6 +72,27 @@ enum Command {
     /// Benchmarks (`bench abm-sync`: device sync at scale on SQLite and PostgreSQL).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// ADE profiles, per-OS defaults, and why each device gets its profile (over the admin API).
+    #[command(subcommand)]
+    Ade(ade::AdeCommand),
+    /// Device groups: static or by OS, with a priority and an ADE profile.
+    #[command(subcommand)]
+    Groups(groups::GroupsCommand),
+    /// Devices with their state (list, show) and per-device settings (the explicit ADE profile).
+    #[command(subcommand)]
+    Devices(devices::DevicesCommand),
+    /// MDM commands: send, the per-device activity log, cancel.
+    #[command(subcommand)]
+    Commands(commands::CommandsCommand),
+    /// Profile-based enrollment: a signed enrollment profile, or a one-time download link.
+    #[command(subcommand)]
+    Enroll(enroll::EnrollCommand),
+    /// MDM settings: the APNs push certificate (push-cert csr, upload, show).
+    #[command(subcommand)]
+    Mdm(mdm::MdmCommand),
+    /// The whole flow on loopback without Apple: server, ABM and APNs simulators, enrolled
+    /// simulated devices (demo only).
+    Demo(demo::DemoArgs),
 }
 
 async fn dispatch(command: Command, global: &GlobalOpts, out: &Output) -> anyhow::Result<()> {
@@ -73,6 +102,13 @@ async fn dispatch(command: Command, global: &GlobalOpts, out: &Output) -> anyhow
         Command::Sim(args) => sim::run(args, &global.sim_url(), global.json).await,
         Command::Abm(command) => abm::run(command, global, out).await,
         Command::Bench(command) => bench::run(command, out).await,
+        Command::Ade(command) => ade::run(command, global, out).await,
+        Command::Groups(command) => groups::run(command, global, out).await,
+        Command::Devices(command) => devices::run(command, global, out).await,
+        Command::Commands(command) => commands::run(command, global, out).await,
+        Command::Enroll(command) => enroll::run(command, global, out).await,
+        Command::Mdm(command) => mdm::run(command, global, out).await,
+        Command::Demo(args) => demo::run(args, out).await,
     }
 }
 
@@ -123,5 +159,62 @@ fn main() -> ExitCode {
     match runtime.block_on(dispatch(cli.command, &cli.global, &out)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => out.fail(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parses(args: &[&str]) -> bool {
+        Cli::try_parse_from(["cultivar"].iter().chain(args)).is_ok()
+    }
+
+    #[test]
+    fn command_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn set_profile_takes_a_profile_or_clear_but_not_both() {
+        for verb in [
+            ["groups", "set-profile", "Lab"],
+            ["devices", "set-profile", "C02X1"],
+        ] {
+            assert!(parses(&[verb[0], verb[1], verb[2], "Staff"]));
+            assert!(parses(&[verb[0], verb[1], verb[2], "--clear"]));
+            assert!(!parses(&verb), "{verb:?} without a profile");
+            assert!(!parses(&[verb[0], verb[1], verb[2], "Staff", "--clear"]));
+        }
+    }
+
+    #[test]
+    fn add_devices_takes_serials_or_a_csv() {
+        assert!(parses(&[
+            "groups",
+            "add-devices",
+            "Lab",
+            "--serials",
+            "A1B2C3,D4E5F6"
+        ]));
+        assert!(parses(&[
+            "groups",
+            "add-devices",
+            "Lab",
+            "--csv",
+            "lab.csv"
+        ]));
+        assert!(!parses(&["groups", "add-devices", "Lab"]));
+        let both = [
+            "groups",
+            "add-devices",
+            "Lab",
+            "--serials",
+            "A1B2C3",
+            "--csv",
+            "x.csv",
+        ];
+        assert!(!parses(&both));
     }
 }

@@ -9,11 +9,21 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
     json: bool,
+    /// Prints nothing: a step whose result is folded into a caller's one document.
+    quiet: bool,
 }
 
 impl Output {
     pub fn new(json: bool) -> Self {
-        Output { json }
+        Output { json, quiet: false }
+    }
+
+    /// An output that prints nothing (errors still reach the caller as `Err`).
+    pub fn quiet() -> Self {
+        Output {
+            json: true,
+            quiet: true,
+        }
     }
 
     /// Whether `--json` was given.
@@ -27,6 +37,9 @@ impl Output {
         value: &T,
         text: impl FnOnce() -> String,
     ) -> anyhow::Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
         let rendered = if self.json {
             serde_json::to_string_pretty(value)?
         } else {

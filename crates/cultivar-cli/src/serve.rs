@@ -41,7 +41,8 @@ pub struct ServeArgs {
     /// Address to listen on, e.g. 0.0.0.0:8420; port 0 picks a free port (printed on stdout).
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
-    /// URL devices and browsers use to reach the server; https:// makes cookies Secure.
+    /// URL devices and browsers use to reach the server; https:// makes cookies Secure
+    /// [default: http://LISTEN, or https://LISTEN with --tls-cert].
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
     /// File holding the base64 secret key [default: DATA_DIR/secret.key].
@@ -56,6 +57,13 @@ pub struct ServeArgs {
     /// Console session lifetime in hours (1–720).
     #[arg(long, value_name = "HOURS")]
     pub console_session_hours: Option<u32>,
+    /// Serve HTTPS with this PEM certificate chain (needs --tls-key); without it, plain HTTP
+    /// (e.g. behind a TLS-terminating proxy).
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -66,6 +74,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         log_format: args.log_format,
         log_level: args.log_level,
         console_session_hours: args.console_session_hours,
+        tls_cert: args.tls_cert,
+        tls_key: args.tls_key,
         ..ConfigOverrides::default()
     })?;
     cultivar_server::run(config).await.context("serve")

@@ -17,6 +17,9 @@ use serde::Serialize;
 use crate::output::Output;
 
 mod ade;
+mod apns;
+#[path = "sim_devices.rs"]
+pub mod devices;
 
 /// Default simulator address (`serve --listen` and `--url` of the other verbs).
 pub const DEFAULT_SIM_URL: &str = "http://127.0.0.1:8421";
@@ -32,6 +35,12 @@ pub enum SimCommand {
     /// Apple Business Manager (Device Assignment API) simulator.
     #[command(subcommand)]
     Abm(AbmCommand),
+    /// Simulated Apple devices: ADE or profile enrollment, and the load mode.
+    #[command(subcommand)]
+    Devices(devices::DevicesCommand),
+    /// APNs stand-in: records cultivar's pushes and feeds them to simulated devices.
+    #[command(subcommand)]
+    Apns(apns::ApnsCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -190,7 +199,11 @@ pub struct FaultArgs {
 /// Runs a `sim` command; `sim_url` is where the running simulator answers.
 pub async fn run(args: SimArgs, sim_url: &str, json: bool) -> anyhow::Result<()> {
     let out = Output::new(json);
-    let SimCommand::Abm(command) = args.command;
+    let command = match args.command {
+        SimCommand::Abm(command) => command,
+        SimCommand::Devices(command) => return devices::run(command, out).await,
+        SimCommand::Apns(command) => return apns::run(command, out).await,
+    };
     let c = SimAdminClient::new(sim_url);
     let at = || format!("ABM simulator at {sim_url}");
     match command {

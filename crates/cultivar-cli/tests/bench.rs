@@ -91,3 +91,119 @@ async fn an_unreachable_postgres_is_reported_as_a_failed_backend() {
     let error = report["results"][0]["error"].as_str().unwrap_or_default();
     assert!(error.starts_with("postgres: cannot connect"), "{report}");
 }
+
+async fn ade_bench(extra: &[&str]) -> Value {
+    let mut args = vec!["bench", "ade-assign", "--devices", "2000", "--json"];
+    args.extend_from_slice(extra);
+    let out = run(&args, "").await;
+    assert!(out.ok, "{args:?}: {} {}", out.stdout, out.stderr);
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
+}
+
+/// 2000 devices: every 10th (200) in the group, one assign call for them and two for the
+/// 1800 on the OS default; both profiles defined once; nothing left to push afterwards.
+fn check_ade(report: &Value, backend: &str) {
+    assert_eq!(report["benchmark"], "ade-assign");
+    assert_eq!(report["results"].as_array().unwrap().len(), 1, "{report}");
+    let figures = &report["results"][0];
+    assert_eq!(figures["backend"], backend, "{figures}");
+    let counts = [
+        "devices",
+        "group_devices",
+        "assigned",
+        "defined",
+        "define_calls",
+        "assign_calls",
+        "left_to_push",
+    ]
+    .map(|k| {
+        figures[k]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{k}: {figures}"))
+    });
+    assert_eq!(counts, [2000, 200, 2000, 2, 2, 3, 0], "{figures}");
+    assert!(figures["peak_rss_kib"].as_u64().unwrap() > 0, "{figures}");
+}
+
+#[tokio::test]
+async fn ade_bench_assigns_every_device_on_sqlite() {
+    let report = ade_bench(&["--backend", "sqlite"]).await;
+    check_ade(&report, "sqlite");
+}
+
+#[tokio::test]
+async fn ade_bench_assigns_every_device_on_postgres() {
+    let Some(probe) = cultivar_store::testing::postgres_test_database().await else {
+        return;
+    };
+    probe.cleanup().await;
+    let server = std::env::var(cultivar_store::testing::PG_URL_ENV)
+        .unwrap_or_else(|_| cultivar_store::testing::DEFAULT_PG_URL.to_owned());
+    let report = ade_bench(&["--backend", "postgres", "--database-url", &server]).await;
+    check_ade(&report, "postgres");
+}
+
+async fn mdm_bench(extra: &[&str]) -> Value {
+    let mut args = vec![
+        "bench",
+        "mdm",
+        "--devices",
+        "6",
+        "--workers",
+        "4",
+        "--iterations",
+        "3",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let out = run(&args, "").await;
+    assert!(out.ok, "{args:?}: {} {}", out.stdout, out.stderr);
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
+}
+
+/// 6 devices × 3 iterations: 18 sessions, each an Idle; the 18 DeviceInformation commands
+/// queued beforehand and the 6 cultivar queues itself at each first TokenUpdate are each
+/// answered once (a report each): 24 commands, 42 round trips, no errors.
+fn check_mdm(report: &Value, backend: &str) {
+    assert_eq!(report["benchmark"], "mdm");
+    assert_eq!(report["results"].as_array().unwrap().len(), 1, "{report}");
+    let figures = &report["results"][0];
+    assert_eq!(figures["backend"], backend, "{figures}");
+    let counts = [
+        "devices",
+        "workers",
+        "commands_queued",
+        "sessions",
+        "commands",
+        "round_trips",
+        "errors",
+    ]
+    .map(|k| {
+        figures[k]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{k}: {figures}"))
+    });
+    assert_eq!(counts, [6, 4, 18, 18, 24, 42, 0], "{figures}");
+    assert!(
+        figures["server_peak_rss_kib"].as_u64().unwrap() > 0,
+        "{figures}"
+    );
+}
+
+#[tokio::test]
+async fn mdm_bench_runs_every_session_and_command_on_sqlite() {
+    let report = mdm_bench(&["--backend", "sqlite"]).await;
+    check_mdm(&report, "sqlite");
+}
+
+#[tokio::test]
+async fn mdm_bench_runs_every_session_and_command_on_postgres() {
+    let Some(probe) = cultivar_store::testing::postgres_test_database().await else {
+        return;
+    };
+    probe.cleanup().await;
+    let server = std::env::var(cultivar_store::testing::PG_URL_ENV)
+        .unwrap_or_else(|_| cultivar_store::testing::DEFAULT_PG_URL.to_owned());
+    let report = mdm_bench(&["--backend", "postgres", "--database-url", &server]).await;
+    check_mdm(&report, "postgres");
+}

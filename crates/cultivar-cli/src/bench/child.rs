@@ -14,18 +14,33 @@ use super::{changes, AbmSyncArgs, BackendChoice};
 
 pub async fn run(args: &AbmSyncArgs) -> anyhow::Result<BackendFigures> {
     let data_dir = tempfile::tempdir().context("bench: creating a temporary data directory")?;
-    let database_url = match args.backend {
-        BackendChoice::Sqlite => cultivar_store::sqlite_url_for_data_dir(data_dir.path()),
-        BackendChoice::Postgres => args
-            .database_url
-            .clone()
-            .context("database_url: the measuring process needs its fresh database")?,
-        BackendChoice::Both => anyhow::bail!("backend: the measuring process takes one backend"),
+    let database_url = database_url(args.backend, args.database_url.as_deref(), data_dir.path())?;
+    let fleet = setup::Fleet {
+        devices: args.devices,
+        batch: args.batch,
+        changes: args.changes,
+        os: "mix",
     };
-    let bench = setup::prepare(args, data_dir.path(), &database_url).await?;
+    let bench = setup::prepare(&fleet, data_dir.path(), &database_url).await?;
     let figures = measure(args, &bench).await;
     bench.store.close().await;
     figures
+}
+
+/// The measuring process's database: a file in `data_dir`, or the fresh PostgreSQL database
+/// the parent created.
+pub fn database_url(
+    backend: BackendChoice,
+    flag: Option<&str>,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<String> {
+    Ok(match backend {
+        BackendChoice::Sqlite => cultivar_store::sqlite_url_for_data_dir(data_dir),
+        BackendChoice::Postgres => flag
+            .context("database_url: the measuring process needs its fresh database")?
+            .to_string(),
+        BackendChoice::Both => anyhow::bail!("backend: the measuring process takes one backend"),
+    })
 }
 
 async fn measure(args: &AbmSyncArgs, bench: &Bench) -> anyhow::Result<BackendFigures> {

@@ -1,5 +1,7 @@
 //! `cultivar bench abm-sync`: measures ABM device sync at scale — a full fetch of N devices, then
-//! an incremental sync of a mix of changes — on SQLite and PostgreSQL.
+//! an incremental sync of a mix of changes — on SQLite and PostgreSQL. `cultivar bench
+//! ade-assign`: N freshly synced devices resolved, planned, defined and assigned through the
+//! simulator ([`ade`]).
 //!
 //! Each backend runs in a child process of its own (`bench abm-sync --child`, hidden), so the
 //! peak RSS it reports (VmHWM) is that of the process doing the sync and nothing else; that child
@@ -11,9 +13,15 @@
 //! - `setup`: the simulator process, the token exchange and the devices.
 //! - `changes`: the deterministic mix of changes made at the simulator.
 //! - `pg`: the throwaway PostgreSQL database. `report`: figures and their text table.
+//! - `ade`, `ade_report`: the ADE assignment benchmark and its figures.
+//! - `mdm`, `mdm_setup`: simulated devices in the check-in/command loop against `serve`.
 
+mod ade;
+mod ade_report;
 mod changes;
 mod child;
+mod mdm;
+mod mdm_setup;
 mod pg;
 mod report;
 mod setup;
@@ -22,14 +30,20 @@ use std::process::Stdio;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
+use serde::de::DeserializeOwned;
 
 use crate::output::{Output, Reported};
-use report::{BackendFigures, BackendOutcome, BenchReport};
+use report::{BackendOutcome, BenchReport};
 
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {
     /// ABM device sync: full fetch of N simulated devices, then an incremental sync of changes.
     AbmSync(AbmSyncArgs),
+    /// ADE assignment: N freshly synced devices resolved, planned, defined and assigned
+    /// through the simulator in batches of 1000.
+    AdeAssign(ade::AdeAssignArgs),
+    /// MDM check-in/command round trips: N simulated devices against `cultivar serve`.
+    Mdm(mdm::MdmArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -81,7 +95,14 @@ impl BackendChoice {
 }
 
 pub async fn run(command: BenchCommand, out: &Output) -> anyhow::Result<()> {
-    let BenchCommand::AbmSync(args) = command;
+    match command {
+        BenchCommand::AbmSync(args) => abm_sync(args, out).await,
+        BenchCommand::AdeAssign(args) => ade::run(args, out).await,
+        BenchCommand::Mdm(args) => mdm::run(args, out).await,
+    }
+}
+
+async fn abm_sync(args: AbmSyncArgs, out: &Output) -> anyhow::Result<()> {
     if args.child {
         let figures = child::run(&args).await?;
         // The parent reads exactly this one line.
@@ -91,14 +112,21 @@ pub async fn run(command: BenchCommand, out: &Output) -> anyhow::Result<()> {
     let mut outcomes = Vec::new();
     for backend in args.backend.backends() {
         eprintln!("bench abm-sync: {} ...", backend.name());
-        let outcome = match measure(&args, backend).await {
-            Ok(figures) => BackendOutcome::Measured(figures),
-            Err(e) => BackendOutcome::Failed {
-                backend: backend.name().to_string(),
-                error: crate::output::one_line(&e),
-            },
-        };
-        outcomes.push(outcome);
+        let child_args = vec![
+            "--devices".to_string(),
+            args.devices.to_string(),
+            "--batch".to_string(),
+            args.batch.to_string(),
+            "--changes".to_string(),
+            args.changes.to_string(),
+        ];
+        let measured = measure(
+            "abm-sync",
+            child_args,
+            backend,
+            args.database_url.as_deref(),
+        );
+        outcomes.push(BackendOutcome::of(backend, measured.await));
     }
     let report = BenchReport::new(&args, outcomes);
     out.print(&report, || report.text())?;
@@ -109,31 +137,36 @@ pub async fn run(command: BenchCommand, out: &Output) -> anyhow::Result<()> {
     }
 }
 
-/// One backend in a child process (with a fresh PostgreSQL database when needed).
-async fn measure(args: &AbmSyncArgs, backend: BackendChoice) -> anyhow::Result<BackendFigures> {
+/// One backend in a child process (with a fresh PostgreSQL database when needed):
+/// `cultivar bench VERB --child --backend B ARGS…`, whose last stdout line is its figures.
+async fn measure<F: DeserializeOwned>(
+    verb: &str,
+    args: Vec<String>,
+    backend: BackendChoice,
+    database_url: Option<&str>,
+) -> anyhow::Result<F> {
     match backend {
         BackendChoice::Postgres => {
-            let server = pg::server_url(args.database_url.as_deref());
+            let server = pg::server_url(database_url);
             let db = pg::BenchDatabase::create(&server).await?;
-            let figures = spawn_child(args, backend, Some(&db.url)).await;
+            let figures = spawn_child(verb, args, backend, Some(&db.url)).await;
             db.drop_database().await;
             figures
         }
-        _ => spawn_child(args, backend, None).await,
+        _ => spawn_child(verb, args, backend, None).await,
     }
 }
 
-async fn spawn_child(
-    args: &AbmSyncArgs,
+async fn spawn_child<F: DeserializeOwned>(
+    verb: &str,
+    args: Vec<String>,
     backend: BackendChoice,
     database_url: Option<&str>,
-) -> anyhow::Result<BackendFigures> {
+) -> anyhow::Result<F> {
     let exe = std::env::current_exe().context("bench: locating the cultivar binary")?;
     let mut command = tokio::process::Command::new(exe);
-    command.args(["bench", "abm-sync", "--child", "--backend", backend.name()]);
-    command.args(["--devices", &args.devices.to_string()]);
-    command.args(["--batch", &args.batch.to_string()]);
-    command.args(["--changes", &args.changes.to_string()]);
+    command.args(["bench", verb, "--child", "--backend", backend.name()]);
+    command.args(args);
     if let Some(url) = database_url {
         command.args(["--database-url", url]);
     }

@@ -32,9 +32,43 @@ pub struct BackendFigures {
 /// A backend's figures, or why there are none.
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
-pub enum BackendOutcome {
-    Measured(BackendFigures),
+pub enum BackendOutcome<F = BackendFigures> {
+    Measured(F),
     Failed { backend: String, error: String },
+}
+
+impl<F> BackendOutcome<F> {
+    /// The figures of a measuring process, or its error on one line.
+    pub fn of(backend: super::BackendChoice, measured: anyhow::Result<F>) -> Self {
+        match measured {
+            Ok(figures) => BackendOutcome::Measured(figures),
+            Err(e) => BackendOutcome::Failed {
+                backend: backend.name().to_string(),
+                error: crate::output::one_line(&e),
+            },
+        }
+    }
+
+    pub fn failed(&self) -> bool {
+        matches!(self, BackendOutcome::Failed { .. })
+    }
+}
+
+/// `release` or `debug`: debug figures say little.
+pub fn build() -> &'static str {
+    if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    }
+}
+
+/// Peak RSS for a table cell.
+pub fn rss_cell(kib: Option<u64>) -> String {
+    kib.map_or_else(
+        || "n/a".to_string(),
+        |k| format!("{:.1} MiB", k as f64 / 1024.0),
+    )
 }
 
 /// What `bench abm-sync` prints.
@@ -53,11 +87,7 @@ impl BenchReport {
     pub fn new(args: &AbmSyncArgs, results: Vec<BackendOutcome>) -> BenchReport {
         BenchReport {
             benchmark: "abm-sync",
-            build: if cfg!(debug_assertions) {
-                "debug"
-            } else {
-                "release"
-            },
+            build: build(),
             devices: args.devices,
             batch: args.batch,
             changes: args.changes,
@@ -66,10 +96,7 @@ impl BenchReport {
     }
 
     pub fn failures(&self) -> usize {
-        self.results
-            .iter()
-            .filter(|r| matches!(r, BackendOutcome::Failed { .. }))
-            .count()
+        self.results.iter().filter(|r| r.failed()).count()
     }
 
     pub fn text(&self) -> String {
@@ -105,10 +132,7 @@ fn row(outcome: &BackendOutcome) -> Vec<String> {
             format!("{:.0}", f.devices_per_second),
             format!("{} in {} page(s)", f.changes, f.incremental_pages),
             format!("{:.3} s", f.incremental_ms / 1000.0),
-            f.peak_rss_kib.map_or_else(
-                || "n/a".to_string(),
-                |k| format!("{:.1} MiB", k as f64 / 1024.0),
-            ),
+            rss_cell(f.peak_rss_kib),
         ],
         BackendOutcome::Failed { backend, error } => {
             vec![backend.clone(), format!("failed: {error}")]

@@ -19,7 +19,6 @@ use tokio::{
 use uuid::Uuid;
 
 use super::changes::{Mix, Plan};
-use super::AbmSyncArgs;
 
 /// Same devices every run.
 const SEED: u64 = 1;
@@ -28,9 +27,20 @@ const SEED: u64 = 1;
 const ADD_CHUNK: u32 = 50_000;
 const ACTOR: &str = "bench";
 
+/// What to set up: how many devices of which OS, the sync page size, the changes to plan.
+#[derive(Debug, Clone, Copy)]
+pub struct Fleet {
+    pub devices: u32,
+    pub batch: u32,
+    pub changes: u32,
+    /// The simulator's `os` for new devices: one OS, or `mix`.
+    pub os: &'static str,
+}
+
 /// A prepared benchmark: cultivar's services on a fresh database, and the simulator.
 pub struct Bench {
     pub store: Arc<dyn Store>,
+    pub abm: AbmService,
     pub sync: SyncService,
     pub server_id: Uuid,
     pub sim: SimAdminClient,
@@ -39,11 +49,7 @@ pub struct Bench {
     _simulator: Child,
 }
 
-pub async fn prepare(
-    args: &AbmSyncArgs,
-    data_dir: &Path,
-    database_url: &str,
-) -> anyhow::Result<Bench> {
+pub async fn prepare(args: &Fleet, data_dir: &Path, database_url: &str) -> anyhow::Result<Bench> {
     let (simulator, sim_url) = start_simulator().await?;
     let sim = SimAdminClient::new(&sim_url);
     let store = cultivar_store::open(database_url)
@@ -62,7 +68,7 @@ pub async fn prepare(
     sim.set_default_server(Some(&ours.server_uuid)).await?;
     let mix = Mix::new(args.changes, args.devices);
     eprintln!("  simulator: adding {} devices ...", args.devices);
-    let serials = add_devices(&sim, args.devices, mix.existing()).await?;
+    let serials = add_devices(&sim, args, mix.existing()).await?;
     let token = sim.download_token(&ours.server_uuid, None, None).await?;
     let view = abm
         .upload_token(server_id, &token.bytes, false, ACTOR)
@@ -76,6 +82,7 @@ pub async fn prepare(
     store.set_abm_sync_batch_size(server_id, args.batch).await?;
     Ok(Bench {
         store,
+        abm,
         sync,
         server_id,
         sim,
@@ -131,13 +138,17 @@ async fn start_simulator() -> anyhow::Result<(Child, String)> {
     anyhow::bail!("bench: the ABM simulator exited without announcing its address")
 }
 
-/// Adds `count` devices (they go to the default server) and keeps the first `keep` serials.
-async fn add_devices(sim: &SimAdminClient, count: u32, keep: usize) -> anyhow::Result<Vec<String>> {
+/// Adds the fleet's devices (they go to the default server) and keeps the first `keep` serials.
+async fn add_devices(
+    sim: &SimAdminClient,
+    fleet: &Fleet,
+    keep: usize,
+) -> anyhow::Result<Vec<String>> {
     let mut kept = Vec::with_capacity(keep);
-    let mut left = count;
+    let mut left = fleet.devices;
     while left > 0 {
         let n = left.min(ADD_CHUNK);
-        let added = sim.add_devices(n, Some("mix")).await?;
+        let added = sim.add_devices(n, Some(fleet.os)).await?;
         let room = keep - kept.len();
         kept.extend(added.serials.into_iter().take(room));
         left -= n;

@@ -1,6 +1,8 @@
 //! Helpers for tests that run the built `cultivar` binary.
 #![allow(clippy::unwrap_used, dead_code)]
 
+pub mod served;
+
 use std::{path::Path, process::Stdio};
 
 use tokio::{
@@ -61,7 +63,7 @@ pub async fn sim_serve(extra: &[&str]) -> (Child, String) {
 
 /// Spawns `cultivar ARGS` and returns once it prints `PREFIX<url>` (the bound socket is the
 /// readiness signal, so no waiting or polling).
-async fn spawn_announcing(args: &[&str], prefix: &str) -> (Child, String) {
+pub async fn spawn_announcing(args: &[&str], prefix: &str) -> (Child, String) {
     let mut child = cultivar(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -78,4 +80,14 @@ async fn spawn_announcing(args: &[&str], prefix: &str) -> (Child, String) {
         args.join(" "),
         child.wait().await
     );
+}
+
+/// Starts `cultivar serve` on port 0 with `data_dir`, and its database at `database_url` when
+/// given (PostgreSQL), else the data directory's SQLite file.
+pub async fn serve_on(data_dir: &str, database_url: Option<&str>) -> (Child, String) {
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir];
+    if let Some(url) = database_url {
+        args.extend(["--database-url", url]);
+    }
+    spawn_announcing(&args, "cultivar listening on ").await
 }
