@@ -27,22 +27,14 @@ pub(crate) async fn open(path: &str) -> Result<SqlStore, StoreError> {
             "database_url: cannot open SQLite database {path:?}: {e}"
         ))
     };
-    let (options, pool) = if path == ":memory:" {
-        let options = SqliteConnectOptions::from_str("sqlite::memory:").map_err(config_err)?;
-        // Each connection to an in-memory database sees its own database, so keep exactly
-        // one connection alive for the life of the pool.
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None);
-        (options, pool)
+    let memory = path == ":memory:";
+    let options = if memory {
+        SqliteConnectOptions::from_str("sqlite::memory:").map_err(config_err)?
     } else {
-        let options = SqliteConnectOptions::new()
+        SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal);
-        (options, SqlitePoolOptions::new())
+            .journal_mode(SqliteJournalMode::Wal)
     };
     let options = options
         .foreign_keys(true)
@@ -50,16 +42,59 @@ pub(crate) async fn open(path: &str) -> Result<SqlStore, StoreError> {
         // NORMAL is durable enough in WAL mode (a power loss may drop the last commits,
         // never corrupt) and avoids an fsync per commit.
         .synchronous(SqliteSynchronous::Normal);
-    let pool = pool.connect_with(options).await.map_err(config_err)?;
+    // One writer connection: writers queue on the pool (in order, without sleeping) instead of
+    // colliding on SQLite's write lock, whose busy handler backs off in sleeps of up to 100 ms.
+    // Each connection to an in-memory database is its own database, so that one connection
+    // also serves the reads there and lives as long as the pool.
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_with(options.clone())
+        .await
+        .map_err(config_err)?;
     MIGRATOR
-        .run(&pool)
+        .run(&writer)
         .await
         .map_err(|e| StoreError::Migration(format!("sqlite: {e}")))?;
-    Ok(SqlStore::new(Box::new(SqliteDb { pool })))
+    let readers = if memory {
+        None
+    } else {
+        // WAL readers never wait for the writer; they see every commit made before they start.
+        let readers = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(config_err)?;
+        Some(readers)
+    };
+    Ok(SqlStore::new(Box::new(SqliteDb { writer, readers })))
 }
 
+/// Read connections beside the one writer.
+const READERS: u32 = 8;
+
 struct SqliteDb {
-    pool: SqlitePool,
+    writer: SqlitePool,
+    /// `None` for an in-memory database (the writer reads too).
+    readers: Option<SqlitePool>,
+}
+
+impl SqliteDb {
+    /// The pool for a statement: plain `SELECT`s go to the readers, anything that may write
+    /// (including `UPDATE … RETURNING` and `WITH … UPDATE`) to the writer.
+    fn pool_for(&self, sql: &str) -> &SqlitePool {
+        match &self.readers {
+            Some(readers) if is_plain_select(sql) => readers,
+            _ => &self.writer,
+        }
+    }
+}
+
+fn is_plain_select(sql: &str) -> bool {
+    let head = sql.trim_start();
+    head.len() >= 6 && head[..6].eq_ignore_ascii_case("select")
 }
 
 struct SqliteTx {
@@ -77,15 +112,17 @@ impl Db for SqliteDb {
     }
 
     async fn execute(&self, q: Query) -> Result<u64, SqlError> {
-        Ok(row::build(q).execute(&self.pool).await?.rows_affected())
+        Ok(row::build(q).execute(&self.writer).await?.rows_affected())
     }
 
     async fn fetch_optional(&self, q: Query) -> Result<Option<Box<dyn Row>>, SqlError> {
-        Ok(row::build(q).fetch_optional(&self.pool).await?.map(boxed))
+        let pool = self.pool_for(q.sql);
+        Ok(row::build(q).fetch_optional(pool).await?.map(boxed))
     }
 
     async fn fetch_all(&self, q: Query) -> Result<Vec<Box<dyn Row>>, SqlError> {
-        let rows = row::build(q).fetch_all(&self.pool).await?;
+        let pool = self.pool_for(q.sql);
+        let rows = row::build(q).fetch_all(pool).await?;
         Ok(rows.into_iter().map(boxed).collect())
     }
 
@@ -94,17 +131,20 @@ impl Db for SqliteDb {
         // transaction that reads first fails at once with SQLITE_BUSY_SNAPSHOT when another
         // connection commits before its first write, and the busy timeout cannot help it.
         Ok(Box::new(SqliteTx {
-            tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            tx: self.writer.begin_with("BEGIN IMMEDIATE").await?,
         }))
     }
 
     async fn ping(&self) -> Result<(), SqlError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("SELECT 1").execute(&self.writer).await?;
         Ok(())
     }
 
     async fn close(&self) {
-        self.pool.close().await;
+        if let Some(readers) = &self.readers {
+            readers.close().await;
+        }
+        self.writer.close().await;
     }
 }
 
