@@ -43,7 +43,7 @@ pub(crate) fn token_update(id: &str, device_id: &str, seconds: i64) -> MdmTokenU
     }
 }
 
-fn command(request_type: &str, seconds: i64) -> NewMdmCommand {
+pub(crate) fn command(request_type: &str, seconds: i64) -> NewMdmCommand {
     NewMdmCommand {
         command_uuid: unique("cmd"),
         request_type: request_type.to_owned(),
@@ -52,7 +52,7 @@ fn command(request_type: &str, seconds: i64) -> NewMdmCommand {
     }
 }
 
-fn report(id: &str, uuid: &str, status: &str) -> MdmReport {
+pub(crate) fn report(id: &str, uuid: &str, status: &str) -> MdmReport {
     MdmReport {
         enrollment_id: id.to_owned(),
         command_uuid: uuid.to_owned(),

@@ -25,6 +25,7 @@ mod device_group;
 mod mdm;
 mod mdm_checkin;
 mod mdm_devices;
+mod mdm_exchange;
 mod mdm_push;
 mod mdm_scep;
 
@@ -84,6 +85,7 @@ pub use mdm::{
 };
 pub use mdm_checkin::{mdm_device_ca_created_once, mdm_inventory_round_trip};
 pub use mdm_devices::mdm_device_channels_by_key;
+pub use mdm_exchange::{mdm_exchange_rules, mdm_exchange_session};
 pub use mdm_push::{mdm_push_cert_pending_and_install, mdm_push_errors};
 pub use mdm_scep::{mdm_challenge_consumed_once, mdm_issued_certs_tracked};
 
@@ -163,6 +165,8 @@ cases![
     mdm_enrollment_lifecycle,
     mdm_cert_bindings,
     mdm_queue_order_and_not_now,
+    mdm_exchange_session,
+    mdm_exchange_rules,
     mdm_queue_claims_and_cancel,
     mdm_activity_log,
     mdm_reauthenticate_clears_queue,

@@ -253,6 +253,26 @@ pub struct MdmQueuedCommand {
     pub raw: Vec<u8>,
 }
 
+/// One request on a channel's command endpoint (see `MdmCommandStore::mdm_exchange`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MdmExchange {
+    pub enrollment_id: String,
+    /// The report it carried; `None` for an Idle poll.
+    pub report: Option<MdmReport>,
+    pub mode: NextCommand,
+    pub at: OffsetDateTime,
+}
+
+/// What an exchange did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MdmExchanged {
+    /// The request type of the command the report settled; `None` when no waiting command
+    /// matched (unknown, cancelled, or an Idle poll).
+    pub settled_request_type: Option<String>,
+    /// The command handed out now.
+    pub next: Option<MdmQueuedCommand>,
+}
+
 /// A device's report on a command, as received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MdmReport {

@@ -39,8 +39,8 @@ pub use device_group::{
 };
 pub use mdm::{
     CommandState, MdmAuthenticate, MdmCertBinding, MdmCommandEntry, MdmCommandQuery, MdmEnqueued,
-    MdmEnrollment, MdmQueuedCommand, MdmReport, MdmReportEntry, MdmTokenUpdate, NewMdmCommand,
-    NextCommand,
+    MdmEnrollment, MdmExchange, MdmExchanged, MdmQueuedCommand, MdmReport, MdmReportEntry,
+    MdmTokenUpdate, NewMdmCommand, NextCommand,
 };
 pub use mdm_checkin::{MdmDeviceCa, MdmInventory, MdmInventoryUpdate};
 pub use mdm_push::{MdmPushActive, MdmPushCert, MdmPushError, MdmPushPending};

@@ -4,10 +4,10 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{count, non_empty, q, Row, SqlStore};
+use super::{count, mdm_exchange, non_empty, q, Row, SqlStore};
 use crate::{
-    CommandState, MdmCommandEntry, MdmCommandQuery, MdmCommandStore, MdmEnqueued, MdmQueuedCommand,
-    MdmReport, MdmReportEntry, NewMdmCommand, NextCommand, StoreError,
+    MdmCommandEntry, MdmCommandQuery, MdmCommandStore, MdmEnqueued, MdmExchange, MdmExchanged,
+    MdmQueuedCommand, MdmReport, MdmReportEntry, NewMdmCommand, NextCommand, StoreError,
 };
 
 /// Most channels one enqueue may name (one transaction).
@@ -35,29 +35,6 @@ fn entry(row: &dyn Row) -> Result<MdmCommandEntry, StoreError> {
         result_raw: row.opt_bytes("result_raw")?,
     })
 }
-
-/// How long a command handed out without an answer waits before an Idle poll may have it
-/// again (its response was lost). Until then it is in flight and goes to nobody else, so
-/// two requests racing never both receive it.
-pub const REDELIVER_AFTER: time::Duration = time::Duration::minutes(5);
-
-/// Whether a mode may hand out a command sent earlier without an answer: only an Idle poll,
-/// which says the device holds no command.
-fn redelivers(mode: NextCommand) -> i64 {
-    i64::from(mode == NextCommand::AfterIdle)
-}
-
-// A NotNow'd command is offered only in a session after the one it was put off in (a session
-// opens with an Idle poll, which bumps `session_seq` first). The state test is repeated in the
-// outer WHERE so a concurrent claim of the same row (which re-checks the row after waiting for
-// the first one's lock) matches nothing.
-const CLAIM: &str = "UPDATE mdm_queue SET state = 'sent', sent_at = $3, \
-     deliveries = deliveries + 1 WHERE enrollment_id = $1 AND seq = \
-     (SELECT seq FROM mdm_queue WHERE enrollment_id = $1 AND (state = 'queued' \
-     OR (state = 'not_now' AND not_now_session < (SELECT session_seq FROM mdm_enrollments \
-     WHERE id = $1)) OR (state = 'sent' AND $2 = 1 AND sent_at < $4)) ORDER BY seq LIMIT 1) \
-     AND (state = 'queued' OR state = 'not_now' OR (state = 'sent' AND $2 = 1 AND sent_at < $4)) \
-     RETURNING command_uuid";
 
 fn validate_command(command: &NewMdmCommand, ids: &[String]) -> Result<(), StoreError> {
     non_empty("command_uuid", &command.command_uuid)?;
@@ -132,101 +109,33 @@ impl MdmCommandStore for SqlStore {
         mode: NextCommand,
         at: OffsetDateTime,
     ) -> Result<Option<MdmQueuedCommand>, StoreError> {
+        let mut tx = self.db.begin().await?;
         if mode == NextCommand::AfterIdle {
-            self.db
-                .execute(
-                    q("UPDATE mdm_enrollments SET session_seq = session_seq + 1 WHERE id = $1")
-                        .bind(enrollment_id),
-                )
-                .await?;
-        }
-        let claimed = self
-            .db
-            .fetch_optional(
-                q(CLAIM)
-                    .bind(enrollment_id)
-                    .bind(redelivers(mode))
-                    .bind(at)
-                    .bind(at - REDELIVER_AFTER),
+            tx.execute(
+                q("UPDATE mdm_enrollments SET session_seq = session_seq + 1 WHERE id = $1")
+                    .bind(enrollment_id),
             )
             .await?;
-        let Some(row) = claimed else {
-            return Ok(None);
-        };
-        let uuid = row.text("command_uuid")?;
-        let command = self
-            .db
-            .fetch_optional(
-                q("SELECT command_uuid, request_type, raw FROM mdm_commands \
-                   WHERE command_uuid = $1")
-                .bind(uuid.as_str()),
-            )
-            .await?
-            .ok_or_else(|| StoreError::Backend(format!("command {uuid} vanished")))?;
-        Ok(Some(MdmQueuedCommand {
-            command_uuid: command.text("command_uuid")?,
-            request_type: command.text("request_type")?,
-            raw: command.bytes("raw")?,
-        }))
+        }
+        let next = mdm_exchange::claim(tx.as_mut(), enrollment_id, mode, at).await?;
+        tx.commit().await?;
+        Ok(next)
     }
 
     async fn record_mdm_report(
         &self,
         r: &MdmReport,
     ) -> Result<Option<MdmCommandEntry>, StoreError> {
-        non_empty("command_uuid", &r.command_uuid)?;
-        non_empty("status", &r.status)?;
-        let chain = r.error_chain.as_ref().map(|c| c.to_string());
+        mdm_exchange::validate_report(r)?;
         let mut tx = self.db.begin().await?;
-        tx.execute(
-            q(
-                "INSERT INTO mdm_command_reports (enrollment_id, command_uuid, status, raw, \
-               received_at) SELECT id, $2, $3, $4, $5 FROM mdm_enrollments WHERE id = $1",
-            )
-            .bind(r.enrollment_id.as_str())
-            .bind(r.command_uuid.as_str())
-            .bind(r.status.as_str())
-            .bind(r.raw.as_slice())
-            .bind(r.at),
-        )
-        .await?;
-        match CommandState::from_status(&r.status) {
-            Some(CommandState::NotNow) => {
-                tx.execute(
-                    q("UPDATE mdm_queue SET state = 'not_now', \
-                       not_now_count = not_now_count + 1, last_not_now_at = $3, \
-                       result_raw = $4, not_now_session = (SELECT session_seq \
-                       FROM mdm_enrollments WHERE id = $1) WHERE enrollment_id = $1 \
-                       AND command_uuid = $2 AND state IN ('queued', 'sent', 'not_now')")
-                    .bind(r.enrollment_id.as_str())
-                    .bind(r.command_uuid.as_str())
-                    .bind(r.at)
-                    .bind(r.raw.as_slice()),
-                )
-                .await?;
-            }
-            Some(state) => {
-                // A late report on a cancelled command is kept in the history only.
-                tx.execute(
-                    q(
-                        "UPDATE mdm_queue SET state = $3, answered_at = $4, result_raw = $5, \
-                       error_chain = $6 WHERE enrollment_id = $1 AND command_uuid = $2 \
-                       AND state <> 'cancelled'",
-                    )
-                    .bind(r.enrollment_id.as_str())
-                    .bind(r.command_uuid.as_str())
-                    .bind(state.as_str())
-                    .bind(r.at)
-                    .bind(r.raw.as_slice())
-                    .bind(chain),
-                )
-                .await?;
-            }
-            None => {}
-        }
+        mdm_exchange::settle(tx.as_mut(), r).await?;
         tx.commit().await?;
         self.mdm_command_entry(&r.enrollment_id, &r.command_uuid)
             .await
+    }
+
+    async fn mdm_exchange(&self, exchange: &MdmExchange) -> Result<MdmExchanged, StoreError> {
+        self.exchange(exchange).await
     }
 
     async fn cancel_mdm_command(

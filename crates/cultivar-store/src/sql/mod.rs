@@ -21,6 +21,7 @@ mod device_group;
 mod mdm_checkin;
 mod mdm_devices;
 mod mdm_enrollment;
+mod mdm_exchange;
 mod mdm_push;
 mod mdm_queue;
 mod mdm_scep;

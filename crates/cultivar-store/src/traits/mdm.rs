@@ -3,8 +3,8 @@ use time::OffsetDateTime;
 
 use crate::{
     MdmAuthenticate, MdmCertBinding, MdmCommandEntry, MdmCommandQuery, MdmEnqueued, MdmEnrollment,
-    MdmQueuedCommand, MdmReport, MdmReportEntry, MdmTokenUpdate, NewMdmCommand, NextCommand,
-    StoreError,
+    MdmExchange, MdmExchanged, MdmQueuedCommand, MdmReport, MdmReportEntry, MdmTokenUpdate,
+    NewMdmCommand, NextCommand, StoreError,
 };
 
 /// MDM channels through their check-in lifecycle, and the certificates bound to them.
@@ -93,6 +93,12 @@ pub trait MdmCommandStore: Send + Sync {
         &self,
         report: &MdmReport,
     ) -> Result<Option<MdmCommandEntry>, StoreError>;
+
+    /// One request on the command channel, in one transaction: the report settled as by
+    /// [`record_mdm_report`](Self::record_mdm_report) (when there is one), the channel's last
+    /// contact noted (and a new session opened on an Idle poll), and the next command claimed
+    /// as by [`next_mdm_command`](Self::next_mdm_command).
+    async fn mdm_exchange(&self, exchange: &MdmExchange) -> Result<MdmExchanged, StoreError>;
 
     /// Cancels a command still waiting (queued or NotNow'd) for `enrollment_id`, or for every
     /// channel when `None`. Returns how many queue rows were cancelled.

@@ -147,6 +147,8 @@ macro_rules! conformance_tests {
             mdm_enrollment_lifecycle,
             mdm_cert_bindings,
             mdm_queue_order_and_not_now,
+            mdm_exchange_session,
+            mdm_exchange_rules,
             mdm_queue_claims_and_cancel,
             mdm_activity_log,
             mdm_reauthenticate_clears_queue,
