@@ -5,7 +5,7 @@
 //! command, so one odd answer never blocks the queue behind it.
 
 use cultivar_mdm_proto::{CheckinMessage, CommandResult, EnrollmentIdentity};
-use cultivar_store::{MdmReport, NextCommand};
+use cultivar_store::{MdmExchange, MdmReport, NextCommand};
 use plist::{Dictionary, Value};
 
 use super::checkin::parse_body;
@@ -90,25 +90,31 @@ impl MdmService {
             "NotNow" => NextCommand::AfterNotNow,
             _ => NextCommand::AfterReport,
         };
-        if let (false, Some(uuid)) = (report.status == "Idle", &report.command_uuid) {
-            let stored = MdmReport {
+        let stored = match (report.status == "Idle", &report.command_uuid) {
+            (false, Some(uuid)) => Some(MdmReport {
                 enrollment_id: id.to_owned(),
                 command_uuid: uuid.clone(),
                 status: report.status.clone(),
                 error_chain: dict.get("ErrorChain").map(plist_to_json),
                 raw: body.to_vec(),
                 at: now,
-            };
-            let entry = self.store.record_mdm_report(&stored).await?;
-            let is_inventory = entry.is_some_and(|e| e.request_type == "DeviceInformation");
-            if is_inventory && report.status == "Acknowledged" {
-                if let Some(update) = inventory_update(id, &dict, now) {
-                    self.store.store_mdm_inventory(&update).await?;
-                }
+            }),
+            _ => None,
+        };
+        let exchange = MdmExchange {
+            enrollment_id: id.to_owned(),
+            report: stored,
+            mode,
+            at: now,
+        };
+        let done = self.store.mdm_exchange(&exchange).await?;
+        let is_inventory = done.settled_request_type.as_deref() == Some("DeviceInformation");
+        if is_inventory && report.status == "Acknowledged" {
+            if let Some(update) = inventory_update(id, &dict, now) {
+                self.store.store_mdm_inventory(&update).await?;
             }
         }
-        self.store.touch_mdm_enrollment(id, now).await?;
-        match self.store.next_mdm_command(id, mode, now).await? {
+        match done.next {
             Some(command) => Ok(MdmReply::Plist(command.raw)),
             None => Ok(MdmReply::Empty),
         }
