@@ -101,19 +101,19 @@ impl MdmService {
             }),
             _ => None,
         };
+        // Only an acknowledged DeviceInformation stores it; the store knows the command type.
+        let inventory = match &stored {
+            Some(r) if r.status == "Acknowledged" => inventory_update(id, &dict, now),
+            _ => None,
+        };
         let exchange = MdmExchange {
             enrollment_id: id.to_owned(),
             report: stored,
+            inventory,
             mode,
             at: now,
         };
         let done = self.store.mdm_exchange(&exchange).await?;
-        let is_inventory = done.settled_request_type.as_deref() == Some("DeviceInformation");
-        if is_inventory && report.status == "Acknowledged" {
-            if let Some(update) = inventory_update(id, &dict, now) {
-                self.store.store_mdm_inventory(&update).await?;
-            }
-        }
         match done.next {
             Some(command) => Ok(MdmReply::Plist(command.raw)),
             None => Ok(MdmReply::Empty),

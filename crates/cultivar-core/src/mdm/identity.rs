@@ -3,9 +3,12 @@
 //! header set by the TLS-terminating proxy. The certificate must come from the device CA and be
 //! within its validity; after `Authenticate` it must also be the one bound to the enrollment.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use cultivar_crypto::{certificate_info, verify_issued_by, verify_mdm_signature};
+use cultivar_crypto::{certificate_info, sha256, verify_issued_by, verify_mdm_signature};
 use time::OffsetDateTime;
 
 use super::{MdmError, MdmService};
@@ -30,6 +33,40 @@ pub struct DeviceCertificate {
     pub not_after: OffsetDateTime,
 }
 
+/// Most certificates [`KnownCerts`] remembers before it starts over.
+const KNOWN_CERTS_MAX: usize = 200_000;
+
+/// Certificates (by SHA-256 of the bytes received) already parsed and found to be issued by
+/// the device CA, with their validity. Every request of a device carries the same certificate,
+/// and parsing it and checking the CA's signature on it again is most of the work of a request
+/// after the body's own signature; the CA does not change while the process runs.
+#[derive(Default)]
+pub(crate) struct KnownCerts {
+    certs: Mutex<HashMap<[u8; 32], KnownCert>>,
+}
+
+#[derive(Clone)]
+struct KnownCert {
+    sha256_hex: String,
+    not_before: i64,
+    not_after: i64,
+}
+
+impl KnownCerts {
+    fn get(&self, key: &[u8; 32]) -> Option<KnownCert> {
+        self.certs.lock().ok()?.get(key).cloned()
+    }
+
+    fn insert(&self, key: [u8; 32], cert: KnownCert) {
+        if let Ok(mut certs) = self.certs.lock() {
+            if certs.len() >= KNOWN_CERTS_MAX {
+                certs.clear();
+            }
+            certs.insert(key, cert);
+        }
+    }
+}
+
 impl MdmService {
     /// The request's identity certificate, checked: readable (else 400), issued by the device
     /// CA and valid now (else 403). Binding to an enrollment is checked per message.
@@ -51,28 +88,46 @@ impl MdmService {
                 ))
             }
         };
-        let info = certificate_info(&cert)
+        let key = sha256(&cert);
+        let known = match self.known_certs.get(&key) {
+            Some(known) => known,
+            None => {
+                let known = self.check_issuer(&cert).await?;
+                self.known_certs.insert(key, known.clone());
+                known
+            }
+        };
+        let now = self.clock.now().unix_timestamp();
+        if now < known.not_before || now > known.not_after {
+            return Err(MdmError::forbidden(
+                "identity certificate: outside its validity period (expired or not yet valid)",
+            ));
+        }
+        let not_after = OffsetDateTime::from_unix_timestamp(known.not_after)
+            .map_err(|e| MdmError::bad(format!("identity certificate: notAfter: {e}")))?;
+        Ok(DeviceCertificate {
+            sha256: known.sha256_hex,
+            not_after,
+        })
+    }
+
+    /// Parses `cert` (400 if unreadable) and checks it was issued by the device CA (else 403).
+    async fn check_issuer(&self, cert: &[u8]) -> Result<KnownCert, MdmError> {
+        let info = certificate_info(cert)
             .map_err(|e| MdmError::bad(format!("identity certificate: {e}")))?;
         let ca = self
             .device_ca()
             .await
             .map_err(|e| MdmError::internal(format!("device CA: {e}")))?;
-        verify_issued_by(&cert, ca.certificate_pem().as_bytes()).map_err(|e| {
+        verify_issued_by(cert, ca.certificate_pem().as_bytes()).map_err(|e| {
             MdmError::forbidden(format!(
                 "identity certificate: not issued by cultivar's device CA ({e})"
             ))
         })?;
-        let now = self.clock.now().unix_timestamp();
-        if now < info.not_before || now > info.not_after {
-            return Err(MdmError::forbidden(
-                "identity certificate: outside its validity period (expired or not yet valid)",
-            ));
-        }
-        let not_after = OffsetDateTime::from_unix_timestamp(info.not_after)
-            .map_err(|e| MdmError::bad(format!("identity certificate: notAfter: {e}")))?;
-        Ok(DeviceCertificate {
-            sha256: info.sha256_fingerprint_hex,
-            not_after,
+        Ok(KnownCert {
+            sha256_hex: info.sha256_fingerprint_hex,
+            not_before: info.not_before,
+            not_after: info.not_after,
         })
     }
 

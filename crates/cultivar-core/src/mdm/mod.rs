@@ -99,6 +99,8 @@ pub struct MdmService {
     pub(crate) device_ca: Arc<tokio::sync::OnceCell<Arc<pki::DeviceCa>>>,
     /// The APNs client of the push certificate in force; see `push`.
     pub(crate) push_clients: Arc<push::PushClientCache>,
+    /// Identity certificates already found to come from the device CA; see `identity`.
+    pub(crate) known_certs: Arc<identity::KnownCerts>,
 }
 
 impl MdmService {
@@ -115,6 +117,7 @@ impl MdmService {
             settings: Arc::new(settings),
             device_ca: Arc::default(),
             push_clients: Arc::default(),
+            known_certs: Arc::default(),
         }
     }
 

@@ -3,12 +3,26 @@
 
 use super::mdm::{command, enrolled, report};
 use super::{assert_invalid, at, found, must};
-use crate::{MdmExchange, MdmExchanged, NextCommand, Store};
+use crate::{MdmExchange, MdmExchanged, MdmInventoryUpdate, NextCommand, Store};
+
+fn inventory(id: &str, name: &str) -> MdmInventoryUpdate {
+    MdmInventoryUpdate {
+        enrollment_id: id.to_owned(),
+        inventory: serde_json::json!({ "DeviceName": name }),
+        device_name: Some(name.to_owned()),
+        os_version: None,
+        build_version: None,
+        product_name: None,
+        model: None,
+        at: at(1_700_000_301, 0),
+    }
+}
 
 fn exchange(id: &str, report: Option<crate::MdmReport>, mode: NextCommand, s: i64) -> MdmExchange {
     MdmExchange {
         enrollment_id: id.to_owned(),
         report,
+        inventory: None,
         mode,
         at: at(1_700_000_300 + s, 0),
     }
@@ -41,7 +55,14 @@ pub async fn mdm_exchange_session(store: &dyn Store) {
         "the command comes back with its claim"
     );
     let ack = Some(report(&id, &first.command_uuid, "Acknowledged"));
-    let second = run(exchange(&id, ack, NextCommand::AfterReport, 1)).await;
+    let mut with_inventory = exchange(&id, ack, NextCommand::AfterReport, 1);
+    with_inventory.inventory = Some(inventory(&id, "Kitchen iPad"));
+    let second = run(with_inventory).await;
+    let stored = found(
+        store.mdm_inventory(&id).await,
+        "inventory of the DeviceInformation",
+    );
+    assert_eq!(stored.inventory["DeviceName"], "Kitchen iPad");
     assert_eq!(
         second.settled_request_type.as_deref(),
         Some("DeviceInformation")
@@ -51,7 +72,14 @@ pub async fn mdm_exchange_session(store: &dyn Store) {
         .unwrap_or_else(|| panic!("after the ack: a command"));
     assert_eq!(second.command_uuid, cmds[1].command_uuid);
     let not_now = Some(report(&id, &second.command_uuid, "NotNow"));
-    let put_off = run(exchange(&id, not_now, NextCommand::AfterNotNow, 2)).await;
+    let mut not_inventory = exchange(&id, not_now, NextCommand::AfterNotNow, 2);
+    not_inventory.inventory = Some(inventory(&id, "Not a DeviceInformation"));
+    let put_off = run(not_inventory).await;
+    let stored = found(store.mdm_inventory(&id).await, "inventory kept");
+    assert_eq!(
+        stored.inventory["DeviceName"], "Kitchen iPad",
+        "only an acknowledged DeviceInformation stores inventory"
+    );
     assert_eq!(
         put_off,
         MdmExchanged {

@@ -259,6 +259,9 @@ pub struct MdmExchange {
     pub enrollment_id: String,
     /// The report it carried; `None` for an Idle poll.
     pub report: Option<MdmReport>,
+    /// Inventory read from the report: stored only when the report acknowledges a
+    /// `DeviceInformation` command.
+    pub inventory: Option<crate::MdmInventoryUpdate>,
     pub mode: NextCommand,
     pub at: OffsetDateTime,
 }

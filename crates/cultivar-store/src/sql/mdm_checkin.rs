@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::{non_empty, q, Row, SqlStore};
+use super::{non_empty, q, Query, Row, SqlStore};
 use crate::{
     MdmDeviceCa, MdmDeviceCaStore, MdmInventory, MdmInventoryStore, MdmInventoryUpdate, StoreError,
 };
@@ -69,30 +69,7 @@ impl MdmDeviceCaStore for SqlStore {
 #[async_trait]
 impl MdmInventoryStore for SqlStore {
     async fn store_mdm_inventory(&self, u: &MdmInventoryUpdate) -> Result<bool, StoreError> {
-        if !u.inventory.is_object() {
-            return Err(StoreError::invalid("inventory", "must be a JSON object"));
-        }
-        let changed = self
-            .db
-            .execute(
-                q(
-                    "UPDATE mdm_enrollments SET inventory = $2, inventory_at = $3, \
-                   device_name = COALESCE($4, device_name), \
-                   os_version = COALESCE($5, os_version), \
-                   build_version = COALESCE($6, build_version), \
-                   product_name = COALESCE($7, product_name), model = COALESCE($8, model), \
-                   updated_at = $3 WHERE id = $1",
-                )
-                .bind(u.enrollment_id.as_str())
-                .bind(u.inventory.to_string())
-                .bind(u.at)
-                .bind(u.device_name.as_deref())
-                .bind(u.os_version.as_deref())
-                .bind(u.build_version.as_deref())
-                .bind(u.product_name.as_deref())
-                .bind(u.model.as_deref()),
-            )
-            .await?;
+        let changed = self.db.execute(inventory_query(u)?).await?;
         Ok(changed > 0)
     }
 
@@ -109,4 +86,26 @@ impl MdmInventoryStore for SqlStore {
             None => Ok(None),
         }
     }
+}
+
+/// The statement that stores an inventory update (alone, or inside a command exchange).
+pub(super) fn inventory_query(u: &MdmInventoryUpdate) -> Result<Query, StoreError> {
+    if !u.inventory.is_object() {
+        return Err(StoreError::invalid("inventory", "must be a JSON object"));
+    }
+    Ok(q(
+        "UPDATE mdm_enrollments SET inventory = $2, inventory_at = $3, \
+         device_name = COALESCE($4, device_name), os_version = COALESCE($5, os_version), \
+         build_version = COALESCE($6, build_version), \
+         product_name = COALESCE($7, product_name), model = COALESCE($8, model), \
+         updated_at = $3 WHERE id = $1",
+    )
+    .bind(u.enrollment_id.as_str())
+    .bind(u.inventory.to_string())
+    .bind(u.at)
+    .bind(u.device_name.as_deref())
+    .bind(u.os_version.as_deref())
+    .bind(u.build_version.as_deref())
+    .bind(u.product_name.as_deref())
+    .bind(u.model.as_deref()))
 }

@@ -1,11 +1,12 @@
-//! One command-channel request as one transaction: the report settled, the channel's last
-//! contact (and, on an Idle poll, its session) noted, the next command claimed. The steps are
+//! One command-channel request as one transaction: the report settled (with the inventory of
+//! an acknowledged `DeviceInformation`), the channel's last contact (and, on an Idle poll, its
+//! session) noted, the next command claimed. The steps are
 //! shared with [`MdmCommandStore::record_mdm_report`] and
 //! [`MdmCommandStore::next_mdm_command`], which run them alone.
 
 use time::OffsetDateTime;
 
-use super::{non_empty, q, SqlStore, Tx};
+use super::{mdm_checkin::inventory_query, non_empty, q, SqlStore, Tx};
 use crate::{
     CommandState, MdmExchange, MdmExchanged, MdmQueuedCommand, MdmReport, NextCommand, StoreError,
 };
@@ -169,11 +170,30 @@ impl SqlStore {
                 ));
             }
         }
+        if x.inventory
+            .as_ref()
+            .is_some_and(|u| u.enrollment_id != x.enrollment_id)
+        {
+            return Err(StoreError::invalid(
+                "inventory.enrollment_id",
+                "must be the exchange's enrollment",
+            ));
+        }
+        let inventory = x.inventory.as_ref().map(inventory_query).transpose()?;
         let mut tx = self.db.begin().await?;
         let settled = match &x.report {
             Some(r) => settle(tx.as_mut(), r).await?,
             None => None,
         };
+        let acknowledged = x
+            .report
+            .as_ref()
+            .is_some_and(|r| r.status == "Acknowledged");
+        if let (Some(update), true, Some("DeviceInformation")) =
+            (inventory, acknowledged, settled.as_deref())
+        {
+            tx.execute(update).await?;
+        }
         touch(tx.as_mut(), &x.enrollment_id, x.mode, x.at).await?;
         let next = claim(tx.as_mut(), &x.enrollment_id, x.mode, x.at).await?;
         tx.commit().await?;
