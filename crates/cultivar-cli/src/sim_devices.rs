@@ -94,6 +94,11 @@ pub struct RunArgs {
     /// The state file written by `enroll`.
     #[arg(long, value_name = "FILE", default_value = DEFAULT_STATE_FILE)]
     pub state: PathBuf,
+    /// Send each device's identity certificate in this header (RFC 9440 `:base64-DER:`) instead
+    /// of signing every request, as a TLS-terminating proxy in front of the server would; the
+    /// server must trust the header (`mdm_cert_header`).
+    #[arg(long, value_name = "HEADER")]
+    pub client_cert_header: Option<String>,
 }
 
 /// Runs a `sim devices` command.
@@ -405,7 +410,13 @@ async fn load(a: RunArgs, out: Output) -> anyhow::Result<()> {
     }
     let state = StateFile::read(&a.state)?;
     let http = reqwest::Client::new();
-    let fleet = state.restore(&http, &a.server, a.devices, &a.state)?;
+    let mut fleet = state.restore(&http, &a.server, a.devices, &a.state)?;
+    if let Some(header) = &a.client_cert_header {
+        fleet = fleet
+            .into_iter()
+            .map(|(d, c)| Ok((d, c.forwarding_certificate(header)?)))
+            .collect::<anyhow::Result<_>>()?;
+    }
     let report = saved::run_load(fleet, a.workers, a.iterations).await;
     out.print(&report, || {
         format!(

@@ -110,6 +110,8 @@ async fn serve_public(data_dir: &str) -> (tokio::process::Child, String) {
         data_dir,
     ];
     let mut child = cultivar(&args)
+        // As behind a TLS-terminating proxy that forwards the client certificate.
+        .env("CULTIVAR_MDM_CERT_HEADER", "X-Client-Cert")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -139,10 +141,8 @@ async fn devices_enroll_from_links_and_the_load_mode_runs_their_sessions() {
         &a,
         "--profile-url",
         &b,
-        // Concurrent first check-ins can hit SQLite "database is locked" in the server
-        // (reported); this test is about the CLI.
         "--concurrency",
-        "1",
+        "2",
     ];
     let (r, doc) = w.sim(&args).await;
     assert!(r.ok, "{} {}", r.stdout, r.stderr);
@@ -169,6 +169,27 @@ async fn devices_enroll_from_links_and_the_load_mode_runs_their_sessions() {
     assert!(doc["round_trips"].as_u64().unwrap() > 6, "{doc}");
     assert!(doc["commands"].as_u64().unwrap() >= 2, "{doc}");
     assert!(doc["p99_ms"].as_f64().unwrap() >= doc["p50_ms"].as_f64().unwrap());
+
+    // The identity in the proxy's header instead of a signature: the server trusts that header.
+    let mut forwarded = load.to_vec();
+    forwarded.extend(["--client-cert-header", "X-Client-Cert"]);
+    let (r, doc) = w.sim(&forwarded).await;
+    assert!(r.ok, "{} {}", r.stdout, r.stderr);
+    assert_eq!(
+        (doc["sessions"].as_u64(), doc["errors"].as_u64()),
+        (Some(6), Some(0)),
+        "{doc}"
+    );
+    // A header the server does not trust carries no identity: every session is refused.
+    let mut untrusted = load.to_vec();
+    untrusted.extend(["--client-cert-header", "X-Something-Else"]);
+    let (r, doc) = w.sim(&untrusted).await;
+    assert!(!r.ok, "{} {}", r.stdout, r.stderr);
+    assert_eq!(doc["errors"], 6, "{doc}");
+    assert!(
+        doc["first_error"].as_str().unwrap().contains("400"),
+        "{doc}"
+    );
 
     let too_many = [
         "run",

@@ -1,4 +1,5 @@
-//! Normalising an uploaded certificate (PEM or DER) to PEM, e.g. to build a TLS identity.
+//! Normalising a certificate (PEM or DER) to PEM, e.g. to build a TLS identity, or to DER, e.g.
+//! for an RFC 9440 `Client-Cert` header.
 
 use crate::error::CryptoError;
 use crate::token_pki::load_certificate;
@@ -10,6 +11,13 @@ pub fn certificate_to_pem(field: &'static str, input: &[u8]) -> Result<String, C
         .to_pem()
         .map_err(CryptoError::openssl("encode certificate"))?;
     Ok(String::from_utf8_lossy(&pem).into_owned())
+}
+
+/// The certificate in `input` (PEM or DER) as DER; `field` names it in errors.
+pub fn certificate_to_der(field: &'static str, input: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    load_certificate(field, input)?
+        .to_der()
+        .map_err(CryptoError::openssl("encode certificate"))
 }
 
 #[cfg(test)]
@@ -24,6 +32,8 @@ mod tests {
         let der = ca.certificate_der().unwrap();
         assert_eq!(certificate_to_pem("c", &der).unwrap(), pem);
         assert_eq!(certificate_to_pem("c", pem.as_bytes()).unwrap(), pem);
+        assert_eq!(certificate_to_der("c", pem.as_bytes()).unwrap(), der);
+        assert_eq!(certificate_to_der("c", &der).unwrap(), der);
         match certificate_to_pem("c", b"junk") {
             Err(CryptoError::InvalidCertificate { field, .. }) => assert_eq!(field, "c"),
             other => panic!("{other:?}"),

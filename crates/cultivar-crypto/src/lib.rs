@@ -47,7 +47,7 @@ pub mod tls_server;
 pub mod token_pki;
 
 pub use ca::{CertificateAuthority, IssuedCertificate};
-pub use cert_pem::certificate_to_pem;
+pub use cert_pem::{certificate_to_der, certificate_to_pem};
 pub use cms::SignatureDigest;
 pub use digest::{hmac_sha256, sha256};
 pub use error::CryptoError;

@@ -1,5 +1,9 @@
 //! Check-in messages as a device sends them, built with cultivar-mdm-proto's typed views, and
-//! the device identity that signs every request (`Mdm-Signature`).
+//! the device identity that signs every request (`Mdm-Signature`) or, behind a TLS-terminating
+//! proxy, is forwarded in a header.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 
 use cultivar_crypto::SignatureDigest;
 use cultivar_mdm_proto::checkin::{
@@ -32,6 +36,14 @@ impl Identity {
     pub fn sign(&self, body: &[u8]) -> Result<String, SimError> {
         cultivar_crypto::sign_detached(body, &self.key_pem, &self.cert_pem, SignatureDigest::Sha256)
             .map_err(SimError::crypto("Mdm-Signature"))
+    }
+
+    /// The certificate as an RFC 9440 `Client-Cert` value (`:base64-DER:`): what a proxy that
+    /// terminated the device's TLS connection forwards to cultivar.
+    pub fn client_cert_header(&self) -> Result<String, SimError> {
+        let der = cultivar_crypto::certificate_to_der("identity certificate", &self.cert_pem)
+            .map_err(SimError::crypto("client certificate"))?;
+        Ok(format!(":{}:", STANDARD.encode(der)))
     }
 }
 

@@ -1,5 +1,6 @@
 //! The device's MDM client: check-ins `PUT` to the check-in URL, reports `PUT` to the server
-//! URL, each body signed into `Mdm-Signature`. A session polls with `Idle` and answers each
+//! URL, each body signed into `Mdm-Signature` (or, as behind a TLS-terminating proxy, the
+//! identity certificate forwarded in a header instead). A session polls with `Idle` and answers each
 //! command until the server answers 200 with an empty body. Every round trip is timed.
 
 use std::time::{Duration, Instant};
@@ -58,6 +59,8 @@ pub struct MdmClient {
     http: reqwest::Client,
     pub endpoints: Endpoints,
     identity: Identity,
+    /// `(header name, RFC 9440 value)` sent instead of `Mdm-Signature`.
+    forwarded: Option<(String, String)>,
 }
 
 impl MdmClient {
@@ -66,7 +69,17 @@ impl MdmClient {
             http,
             endpoints,
             identity,
+            forwarded: None,
         }
+    }
+
+    /// Sends the identity certificate in `header` (as a TLS-terminating proxy in front of the
+    /// server would, RFC 9440) instead of signing each body: the server must be configured to
+    /// trust that header (`mdm_cert_header`).
+    pub fn forwarding_certificate(mut self, header: &str) -> Result<Self, SimError> {
+        let value = self.identity.client_cert_header()?;
+        self.forwarded = Some((header.to_owned(), value));
+        Ok(self)
     }
 
     /// The identity that signs this device's requests (to save and reload an enrolled device).
@@ -82,13 +95,16 @@ impl MdmClient {
         content_type: &str,
         body: Vec<u8>,
     ) -> Result<Reply, SimError> {
-        let signature = self.identity.sign(&body)?;
-        let started = Instant::now();
-        let response = self
+        let request = self
             .http
             .put(url)
-            .header(reqwest::header::CONTENT_TYPE, content_type)
-            .header("Mdm-Signature", signature)
+            .header(reqwest::header::CONTENT_TYPE, content_type);
+        let request = match &self.forwarded {
+            Some((name, value)) => request.header(name.as_str(), value.as_str()),
+            None => request.header("Mdm-Signature", self.identity.sign(&body)?),
+        };
+        let started = Instant::now();
+        let response = request
             .body(body)
             .send()
             .await

@@ -2,7 +2,11 @@
 //! serve`, per backend. The server runs as a child process on a fresh data directory (and a
 //! fresh PostgreSQL database), so its peak RSS (VmHWM) is its own; this process is the client:
 //! it enrolls the devices from one-time links, queues a `DeviceInformation` per device per
-//! iteration, then runs the load mode of `sim devices run` and reports its figures.
+//! iteration, then runs the load mode of `sim devices run` and reports its figures. Two
+//! identity modes are measured on the same server: every body signed into `Mdm-Signature`
+//! (RSA-2048, as a device does when the profile sets `SignMessage`), and the identity
+//! certificate forwarded in a header, as a TLS-terminating proxy does (the device signs nothing
+//! per request; its TLS handshake happened at the proxy).
 
 use anyhow::Context;
 use clap::Args;
@@ -12,6 +16,7 @@ use super::report::{build, rss_cell, BackendOutcome};
 use super::{mdm_setup, pg, BackendChoice};
 use crate::output::{table, Output, Reported};
 use crate::sim::devices::run_load;
+use mdm_setup::CERT_HEADER;
 
 #[derive(Args, Debug, Clone)]
 pub struct MdmArgs {
@@ -24,6 +29,9 @@ pub struct MdmArgs {
     /// Sessions per device; each device also gets one DeviceInformation per iteration.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub iterations: u32,
+    /// Which identity modes to measure.
+    #[arg(long, value_enum, default_value_t = IdentityChoice::Both)]
+    pub identity: IdentityChoice,
     /// Which storage backends to measure.
     #[arg(long, value_enum, default_value_t = BackendChoice::Both)]
     pub backend: BackendChoice,
@@ -33,10 +41,40 @@ pub struct MdmArgs {
     pub database_url: Option<String>,
 }
 
-/// One backend's figures.
+/// How the simulated devices prove who they are during the load.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityChoice {
+    /// `Mdm-Signature` on every request.
+    Signature,
+    /// The certificate in a trusted proxy's header (RFC 9440 `Client-Cert`).
+    Forwarded,
+    Both,
+}
+
+impl IdentityChoice {
+    fn modes(self) -> &'static [IdentityChoice] {
+        match self {
+            IdentityChoice::Both => &[IdentityChoice::Signature, IdentityChoice::Forwarded],
+            IdentityChoice::Signature => &[IdentityChoice::Signature],
+            IdentityChoice::Forwarded => &[IdentityChoice::Forwarded],
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            IdentityChoice::Signature => "Mdm-Signature",
+            IdentityChoice::Forwarded => "proxy header",
+            IdentityChoice::Both => "both",
+        }
+    }
+}
+
+/// One backend's figures in one identity mode.
 #[derive(Debug, Clone, Serialize)]
 pub struct MdmFigures {
     pub backend: String,
+    /// `Mdm-Signature` or `proxy header`.
+    pub identity: &'static str,
     pub devices: usize,
     pub workers: usize,
     pub iterations: u32,
@@ -86,7 +124,10 @@ pub async fn run(args: MdmArgs, out: &Output) -> anyhow::Result<()> {
             }
             _ => measure(&args, backend, "").await,
         };
-        results.push(BackendOutcome::of(backend, measured));
+        match measured {
+            Ok(rows) => results.extend(rows.into_iter().map(BackendOutcome::Measured)),
+            Err(e) => results.push(BackendOutcome::of(backend, Err(e))),
+        }
     }
     let report = MdmReport {
         benchmark: "mdm",
@@ -100,12 +141,13 @@ pub async fn run(args: MdmArgs, out: &Output) -> anyhow::Result<()> {
     }
 }
 
-/// One backend: a fresh server, enrollment, commands, then the timed load.
+/// One backend: a fresh server, enrollment, then per identity mode the commands and the timed
+/// load.
 async fn measure(
     args: &MdmArgs,
     backend: BackendChoice,
     pg_url: &str,
-) -> anyhow::Result<MdmFigures> {
+) -> anyhow::Result<Vec<MdmFigures>> {
     let dir = tempfile::tempdir().context("bench: creating a temporary data directory")?;
     let data_dir = dir.path().join("data");
     std::fs::create_dir_all(&data_dir).context("bench: creating the data directory")?;
@@ -118,37 +160,51 @@ async fn measure(
     let started = std::time::Instant::now();
     let fleet = mdm_setup::enroll(&server, args.devices).await?;
     let enroll_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let commands_queued = mdm_setup::queue_commands(&server, &fleet, args.iterations).await?;
-    eprintln!(
-        "  load: {} workers x {} iterations ...",
-        args.workers, args.iterations
-    );
-    let load = run_load(fleet, args.workers as usize, args.iterations).await;
-    let server_peak_rss_kib = server.peak_rss_kib();
-    drop(server);
-    Ok(MdmFigures {
-        backend: backend.name().to_string(),
-        devices: load.devices,
-        workers: load.workers,
-        iterations: load.iterations,
-        enroll_ms,
-        commands_queued,
-        sessions: load.sessions,
-        round_trips: load.round_trips,
-        commands: load.commands,
-        errors: load.errors,
-        first_error: load.first_error,
-        elapsed_ms: load.elapsed_ms,
-        round_trips_per_sec: load.round_trips_per_sec,
-        p50_ms: load.p50_ms,
-        p99_ms: load.p99_ms,
-        server_peak_rss_kib,
-    })
+    let mut rows = Vec::new();
+    for &mode in args.identity.modes() {
+        let commands_queued = mdm_setup::queue_commands(&server, &fleet, args.iterations).await?;
+        let devices = match mode {
+            IdentityChoice::Forwarded => fleet
+                .iter()
+                .map(|(d, c)| Ok((d.clone(), c.clone().forwarding_certificate(CERT_HEADER)?)))
+                .collect::<anyhow::Result<Vec<_>>>()?,
+            _ => fleet.clone(),
+        };
+        eprintln!(
+            "  load ({}): {} workers x {} iterations ...",
+            mode.name(),
+            args.workers,
+            args.iterations
+        );
+        let load = run_load(devices, args.workers as usize, args.iterations).await;
+        rows.push(MdmFigures {
+            backend: backend.name().to_string(),
+            identity: mode.name(),
+            devices: load.devices,
+            workers: load.workers,
+            iterations: load.iterations,
+            enroll_ms,
+            commands_queued,
+            sessions: load.sessions,
+            round_trips: load.round_trips,
+            commands: load.commands,
+            errors: load.errors,
+            first_error: load.first_error,
+            elapsed_ms: load.elapsed_ms,
+            round_trips_per_sec: load.round_trips_per_sec,
+            p50_ms: load.p50_ms,
+            p99_ms: load.p99_ms,
+            // Peak so far: the second mode's figure covers both.
+            server_peak_rss_kib: server.peak_rss_kib(),
+        });
+    }
+    Ok(rows)
 }
 
 fn text(report: &MdmReport) -> String {
     let headers = [
         "backend",
+        "identity",
         "devices",
         "workers",
         "round trips",
@@ -165,6 +221,7 @@ fn text(report: &MdmReport) -> String {
         match r {
             BackendOutcome::Measured(f) => rows.push(vec![
                 f.backend.clone(),
+                f.identity.to_string(),
                 f.devices.to_string(),
                 f.workers.to_string(),
                 f.round_trips.to_string(),

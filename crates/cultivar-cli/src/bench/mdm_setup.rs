@@ -26,6 +26,10 @@ const ENROLL_CONCURRENCY: usize = 4;
 /// profiles need one.
 const TOPIC: &str = "com.apple.mgmt.External.bench0000-0000-0000-0000-000000000000";
 
+/// The client-certificate header the benchmark's server trusts (`mdm_cert_header`), as a
+/// TLS-terminating proxy in front of it would set.
+pub const CERT_HEADER: &str = "X-Client-Cert";
+
 /// A running `cultivar serve` (killed when dropped) and an API key for it.
 pub struct Server {
     pub url: String,
@@ -62,7 +66,8 @@ pub async fn start(data_dir: &Path, database_url: &str) -> anyhow::Result<Server
         .args(["serve", "--listen", &listen, "--public-url", &url])
         .arg("--data-dir")
         .arg(data_dir)
-        .args(["--database-url", database_url, "--log-level", "warn"])
+        .args(["--database-url", database_url, "--log-level", "error"])
+        .env("CULTIVAR_MDM_CERT_HEADER", CERT_HEADER)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
