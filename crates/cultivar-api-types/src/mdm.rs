@@ -20,6 +20,43 @@ pub const COMMAND_STATES: [&str; 7] = [
     "cancelled",
 ];
 
+/// Push states of a device channel, as the API spells them: no push sent yet, the last one
+/// delivered, the last one failed, or a failure cleared by a TokenUpdate since (the next push
+/// will tell).
+pub const PUSH_STATES: [&str; 4] = ["never", "delivered", "failed", "pending"];
+
+/// Why the last push to a device failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PushErrorView {
+    /// APNs' reason (`BadDeviceToken`, `Unregistered`, `DeviceTokenNotForTopic`, …), or
+    /// `HTTP <status>` or the network error when APNs gave none.
+    pub reason: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// APNs refused the device's token: cultivar sends it no pushes until the device sends a
+    /// new TokenUpdate. Otherwise the next push tries again.
+    pub permanent: bool,
+    /// What to do about it, in one line.
+    pub hint: String,
+}
+
+/// Whether APNs pushes reach a device (its device channel).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PushStateView {
+    /// One of [`PUSH_STATES`].
+    pub state: String,
+    /// The last push sent to APNs, delivered or not.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_attempt_at: Option<OffsetDateTime>,
+    /// The last push APNs accepted.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_delivered_at: Option<OffsetDateTime>,
+    /// The last attempt's failure (absent once a push is delivered, and for a permanent one
+    /// once the device sent a new TokenUpdate).
+    #[serde(default)]
+    pub error: Option<PushErrorView>,
+}
+
 /// A device's MDM device channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct EnrollmentView {
@@ -66,6 +103,10 @@ pub struct DeviceView {
         skip_serializing_if = "Option::is_none"
     )]
     pub inventory_at: Option<OffsetDateTime>,
+    /// Push state of the device channel (device detail only; absent in lists and without a
+    /// channel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push: Option<PushStateView>,
 }
 
 /// `GET /api/v1/devices`: pass `next_after` as `after` for the next page.

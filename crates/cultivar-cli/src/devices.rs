@@ -136,5 +136,37 @@ fn device_text(d: &cultivar_api_types::mdm::DeviceView) -> String {
             lines.push(format!("  last seen {}", timestamp(t)));
         }
     }
+    if let Some(p) = &d.push {
+        lines.extend(push_lines(p));
+    }
     lines.join("\n")
+}
+
+/// `Push: …` (the last attempt and its outcome), then the failure's hint when it failed.
+fn push_lines(p: &cultivar_api_types::mdm::PushStateView) -> Vec<String> {
+    let at = |t: Option<time::OffsetDateTime>| t.map(timestamp).unwrap_or_else(|| "?".into());
+    let line = match (&p.error, p.state.as_str()) {
+        (Some(e), _) => format!(
+            "  Push: FAILED {}: {} ({})",
+            timestamp(e.at),
+            e.reason,
+            if e.permanent {
+                "permanent: no pushes until the device sends a new TokenUpdate"
+            } else {
+                "transient: the next push tries again"
+            }
+        ),
+        (None, "never") => "  Push: none sent yet".to_owned(),
+        (None, "delivered") => format!("  Push: delivered {}", at(p.last_delivered_at)),
+        (None, state) => format!(
+            "  Push: {state} (last attempt {}, last delivered {})",
+            at(p.last_attempt_at),
+            at(p.last_delivered_at)
+        ),
+    };
+    let mut lines = vec![line];
+    if let Some(e) = &p.error {
+        lines.push(format!("    hint: {}", e.hint));
+    }
+    lines
 }

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{dir_arg, served::Served};
-use cultivar_store::{MdmAuthenticate, MdmReport, MdmTokenUpdate, NextCommand};
+use cultivar_store::{MdmAuthenticate, MdmPushFailure, MdmReport, MdmTokenUpdate, NextCommand};
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -110,6 +110,46 @@ async fn devices(w: &World) {
     assert_eq!(devices["devices"][0]["state"], "enrolled");
     let shown = w.ok(&["devices", "show", "CLI-UDID-1"]).await;
     assert_eq!(shown["serial_number"], "CLISERIAL1");
+    assert_eq!(shown["push"]["state"], "never", "{shown}");
+    push_failure_shown(w).await;
+}
+
+/// A push APNs refused shows in `devices show`: the API field in --json, a "Push" line and
+/// its hint in text. (The server has no push certificate, so nothing else is pushed.)
+async fn push_failure_shown(w: &World) {
+    let refused = MdmPushFailure {
+        reason: "BadDeviceToken".into(),
+        permanent: true,
+    };
+    let now = OffsetDateTime::now_utc();
+    let store = &w.served.store;
+    let recorded = store.record_mdm_push("CLI-UDID-1", Some(&refused), now);
+    assert!(recorded.await.unwrap());
+    let shown = w.ok(&["devices", "show", "CLI-UDID-1"]).await;
+    let push = &shown["push"];
+    assert_eq!(push["state"], "failed", "{shown}");
+    assert_eq!(push["error"]["reason"], "BadDeviceToken");
+    assert_eq!(push["error"]["permanent"], true);
+    assert!(push["error"]["hint"]
+        .as_str()
+        .unwrap()
+        .contains("re-enroll"));
+    let out = w.served.cli(&["devices", "show", "CLI-UDID-1"]).await;
+    assert!(out.ok, "{}", out.stdout);
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("Push:"));
+    let line = line.unwrap_or_else(|| panic!("no Push line: {}", out.stdout));
+    assert!(
+        line.contains("FAILED") && line.contains("BadDeviceToken"),
+        "{line}"
+    );
+    assert!(
+        out.stdout.contains("hint: The device left MDM"),
+        "{}",
+        out.stdout
+    );
 }
 
 /// Sends with a plist and a JSON payload (the first fails on the device), and a refused

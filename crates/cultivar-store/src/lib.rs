@@ -55,7 +55,9 @@ pub use model::{
 };
 pub use model::{ChallengePurpose, MdmChallenge, MdmIssuedCert};
 pub use model::{MdmDeviceCa, MdmInventory, MdmInventoryUpdate};
-pub use model::{MdmPushActive, MdmPushCert, MdmPushError, MdmPushPending};
+pub use model::{
+    MdmPushActive, MdmPushCert, MdmPushError, MdmPushFailure, MdmPushPending, MdmPushState,
+};
 pub use traits::MdmPushCertStore;
 pub use traits::MdmScepStore;
 pub use traits::{

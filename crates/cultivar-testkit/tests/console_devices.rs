@@ -1,6 +1,7 @@
 //! Devices and Device Details in a real browser (headless Chromium over WebDriver, see
 //! `common`), on SQLite and PostgreSQL: the list with each device's state and its filter, a
-//! device's Overview (and a pending one's empty log), Logs > MDM Activity with its state,
+//! device's Overview with its push failure warning (and a pending one's empty log), Logs >
+//! MDM Activity with its state,
 //! command and date filters and paging, "view error" with the ErrorChain and
 //! RejectionReason; and the top-level Enrollment and Settings links. The device side is
 //! driven through the store, as in the `mdm_admin` tests.
@@ -14,6 +15,7 @@ mod kit;
 use std::path::Path;
 
 use common::{chromium, screenshot, sign_in, text_of, wait_for, Browser, EMAIL, PASSWORD};
+use cultivar_store::MdmPushFailure;
 use cultivar_testkit::{Backend, TestServer};
 use fantoccini::{Client, Locator};
 use kit::{call, device_reports, enroll, seed_abm};
@@ -37,8 +39,9 @@ async fn queue(server: &TestServer, request_type: &str) -> String {
     queued["command_uuid"].as_str().unwrap().to_owned()
 }
 
-/// A pending ABM device; an enrolled one whose ProfileList failed and whose
-/// CertificateList is still queued. Returns (ProfileList, CertificateList) UUIDs.
+/// A pending ABM device; an enrolled one whose ProfileList failed, whose CertificateList is
+/// still queued and whose last push APNs refused. Returns (ProfileList, CertificateList)
+/// UUIDs.
 async fn setup(server: &TestServer) -> (String, String) {
     let store = server.store().as_ref();
     seed_abm(store, &[PENDING], &[]).await;
@@ -46,6 +49,16 @@ async fn setup(server: &TestServer) -> (String, String) {
     let failed = queue(server, "ProfileList").await;
     device_reports(store, UDID, &failed, "Error", ERROR).await;
     let waiting = queue(server, "CertificateList").await;
+    // As a push would record it (this server has no push certificate, so nothing is pushed).
+    let refused = MdmPushFailure {
+        reason: "DeviceTokenNotForTopic".to_owned(),
+        permanent: true,
+    };
+    let now = time::OffsetDateTime::now_utc();
+    assert!(store
+        .record_mdm_push(UDID, Some(&refused), now)
+        .await
+        .unwrap());
     (failed, waiting)
 }
 
@@ -115,6 +128,7 @@ async fn pending_device(client: &Client) {
     let state = wait_for(client, Locator::Css("#device-state")).await;
     assert_eq!(state.text().await.unwrap(), "pending");
     assert!(client.find(Locator::Css("#no-enrollment")).await.is_ok());
+    assert!(client.find(Locator::Css("#push")).await.is_err());
     click(client, "nav.tabs a[href$='/logs/mdm']").await;
     let note = wait_for(client, Locator::Css("#not-enrolled")).await;
     assert!(note.text().await.unwrap().starts_with("Not enrolled"));
@@ -128,6 +142,16 @@ async fn open_the_log(client: &Client, failed: &str, waiting: &str) {
     let state = wait_for(client, Locator::Css("#device-state")).await;
     assert_eq!(state.text().await.unwrap(), "enrolled");
     assert!(text_of(client, "#enrollment").await.contains(UDID));
+    let warning = text_of(client, "#push-warning").await;
+    assert!(
+        warning.contains("DeviceTokenNotForTopic") && warning.contains("topic changed"),
+        "{warning}"
+    );
+    let push = text_of(client, "#push").await;
+    assert!(
+        push.contains("failed") && push.contains("permanent"),
+        "{push}"
+    );
     click(client, "nav.tabs a[href$='/logs/mdm']").await;
     wait_for(client, Locator::XPath("//h1[text()='Logs › MDM Activity']")).await;
     let rows = attrs(client, "#mdm-activity tbody tr", "data-uuid").await;

@@ -2,13 +2,17 @@
 //! plays Apple's push portal (a CA signs cultivar's CSR with a topic) and APNs (the
 //! cultivar-apns stand-in, trusting that CA). CSR → signed → upload → show; a new topic
 //! refused without force; a certificate for another key refused with nothing changed; an
-//! enqueued command pushes exactly `{"mdm":"<PushMagic>"}` to the channel's token; a permanent
-//! APNs refusal is kept on the channel.
+//! enqueued command pushes exactly `{"mdm":"<PushMagic>"}` to the channel's token; APNs
+//! failures (permanent and transient) show in device detail until a delivery or, for a refused
+//! token, a TokenUpdate clears them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 
-use cultivar_api_types::{mdm::SendCommand, push_cert::PushCertView};
+use cultivar_api_types::{
+    mdm::{PushStateView, SendCommand},
+    push_cert::PushCertView,
+};
 use cultivar_apns::standin::{ApnsStandIn, Failure};
 use cultivar_client::{AdminClient, ClientError};
 use cultivar_core::mdm::PushResult;
@@ -107,6 +111,11 @@ async fn enroll(store: &dyn Store, id: &str, token: &str, magic: &str) {
         })
         .await
         .unwrap();
+    token_update(store, id, token, magic).await;
+}
+
+/// The channel's TokenUpdate, as check-in would store it.
+async fn token_update(store: &dyn Store, id: &str, token: &str, magic: &str) {
     store
         .store_token_update(&MdmTokenUpdate {
             id: id.to_owned(),
@@ -120,7 +129,7 @@ async fn enroll(store: &dyn Store, id: &str, token: &str, magic: &str) {
             unlock_token: None,
             awaiting_configuration: false,
             raw: b"<plist/>".to_vec(),
-            at,
+            at: OffsetDateTime::now_utc(),
         })
         .await
         .unwrap();
@@ -226,14 +235,19 @@ async fn push_on_enqueue(mut apple: Apple) {
     apple.server.shutdown().await;
 }
 
-/// APNs' `Unregistered` is permanent: reported, kept on the channel, cleared by a delivery
-/// (which a transient 503 only delays: it is retried).
+/// APNs' `Unregistered` is permanent: reported, shown in device detail with its hint, and no
+/// more pushes go to the channel until a TokenUpdate; a transient failure (retries ran out)
+/// is shown too; a delivery clears it (a transient 503 only delays it: it is retried).
 async fn permanent_failure_kept(apple: &Apple, store: &dyn Store) {
     enroll(store, "UDID-PUSH-2", "0badc0de", "MAGIC-2").await;
+    let fresh = push_state(apple, "UDID-PUSH-2").await;
+    assert_eq!(
+        (fresh.state.as_str(), fresh.last_attempt_at),
+        ("never", None)
+    );
     apple.apns.fail_token("0badc0de", Failure::Unregistered);
     let ids = ["UDID-PUSH-2".to_owned(), "UDID-NOBODY".to_owned()];
-    let reports = apple.server.state().mdm.push_channels(&ids).await.unwrap();
-    let results: Vec<_> = reports.iter().map(|r| r.result.clone()).collect();
+    let results = push(apple, &ids).await;
     assert!(
         results.contains(&PushResult::Permanent {
             reason: "Unregistered".to_owned()
@@ -243,24 +257,70 @@ async fn permanent_failure_kept(apple: &Apple, store: &dyn Store) {
     assert!(results.contains(&PushResult::Skipped {
         reason: "no such channel"
     }));
-    let kept = store.mdm_push_error("UDID-PUSH-2").await.unwrap().unwrap();
-    assert_eq!(kept.reason, "Unregistered");
+    let shown = push_state(apple, "UDID-PUSH-2").await;
+    assert_eq!(shown.state, "failed", "{shown:?}");
+    let error = shown.error.clone().unwrap();
+    assert_eq!(
+        (error.reason.as_str(), error.permanent),
+        ("Unregistered", true)
+    );
+    assert!(error.hint.contains("re-enroll"), "{error:?}");
+    assert_eq!(shown.last_attempt_at, Some(error.at));
+    assert_eq!(shown.last_delivered_at, None);
     apple.apns.clear_failure("0badc0de");
-    // A transient 503 is retried (PushClient's backoff) and then delivered.
+    // Refused for good: not pushed again, until the device registers anew.
+    let results = push(apple, &ids[..1]).await;
+    assert!(
+        matches!(&results[0], PushResult::Skipped { reason } if reason.contains("TokenUpdate")),
+        "{results:?}"
+    );
+    assert_eq!(push_state(apple, "UDID-PUSH-2").await, shown);
+    token_update(store, "UDID-PUSH-2", "0badc0de", "MAGIC-2").await;
+    let renewed = push_state(apple, "UDID-PUSH-2").await;
+    assert_eq!((renewed.state.as_str(), renewed.error), ("pending", None));
+    transient_then_delivered(apple, &ids[..1]).await;
+}
+
+/// A transient failure (503 until the retries ran out) is shown and pushes go on; the next
+/// push, retried past one 503, is delivered and clears it.
+async fn transient_then_delivered(apple: &Apple, ids: &[String]) {
+    apple
+        .apns
+        .fail_token("0badc0de", Failure::ServiceUnavailable);
+    let results = push(apple, ids).await;
+    assert!(
+        matches!(&results[0], PushResult::Transient { .. }),
+        "{results:?}"
+    );
+    let shown = push_state(apple, "UDID-PUSH-2").await;
+    let error = shown.error.clone().unwrap();
+    assert_eq!(
+        (shown.state.as_str(), error.reason.as_str(), error.permanent),
+        ("failed", "ServiceUnavailable", false),
+        "{shown:?}"
+    );
     apple
         .apns
         .fail_token_times("0badc0de", Failure::ServiceUnavailable, 1);
-    let reports = apple
-        .server
-        .state()
-        .mdm
-        .push_channels(&ids[..1])
-        .await
-        .unwrap();
-    assert_eq!(reports[0].result, PushResult::Delivered);
-    assert_eq!(store.mdm_push_error("UDID-PUSH-2").await.unwrap(), None);
+    assert_eq!(push(apple, ids).await, vec![PushResult::Delivered]);
+    let shown = push_state(apple, "UDID-PUSH-2").await;
+    assert_eq!((shown.state.as_str(), shown.error), ("delivered", None));
+    assert!(shown.last_delivered_at.is_some());
+    assert_eq!(shown.last_delivered_at, shown.last_attempt_at);
     let pushes = apple.apns.wait_for_pushes(2).await;
     assert_eq!(pushes[1].body, br#"{"mdm":"MAGIC-2"}"#.to_vec());
+}
+
+/// Pushes to `ids` now (not in the background) and returns each result.
+async fn push(apple: &Apple, ids: &[String]) -> Vec<PushResult> {
+    let reports = apple.server.state().mdm.push_channels(ids).await.unwrap();
+    reports.into_iter().map(|r| r.result).collect()
+}
+
+/// The push state device detail shows (`GET /api/v1/devices/{id}`).
+async fn push_state(apple: &Apple, id: &str) -> PushStateView {
+    let device = apple.client.device(id).await.unwrap();
+    device.push.expect("device detail carries the push state")
 }
 
 async fn on_both(test: fn(Apple) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>) {
@@ -277,6 +337,6 @@ async fn push_certificate_csr_upload_topic_and_key_checks() {
 }
 
 #[tokio::test]
-async fn enqueue_pushes_the_magic_and_permanent_errors_are_kept() {
+async fn enqueue_pushes_the_magic_and_failures_show_in_device_detail() {
     on_both(|a| Box::pin(push_on_enqueue(a))).await;
 }

@@ -3,18 +3,21 @@
 //! uploaded push certificate); a simulated device enrolled by profile listens on the
 //! stand-in's push feed, wakes on the push for its token and answers. Nobody runs a session by
 //! hand and nothing sleeps: the test waits on the feed until the command was answered, then
-//! reads the activity log.
+//! reads the activity log. Before that, APNs refuses the device's token once: device detail
+//! shows it until the device's TokenUpdate clears it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use cultivar_api_types::mdm::{CommandListQuery, SendCommand};
-use cultivar_apns::standin::ApnsStandIn;
+use cultivar_apns::standin::{ApnsStandIn, Failure};
 use cultivar_client::AdminClient;
-use cultivar_core::mdm::{MdmService, MdmSettings};
+use cultivar_core::mdm::{MdmService, MdmSettings, PushResult};
 use cultivar_crypto::CertificateAuthority;
-use cultivar_device_sim::{enroll_with_profile, Family, PushFeed, PushListener, SimDevice};
+use cultivar_device_sim::{
+    enroll_with_profile, Family, MdmClient, PushFeed, PushListener, SimDevice,
+};
 use cultivar_mdm_proto::{EnrollmentKind, Status};
 use cultivar_testkit::{Backend, TestServer};
 
@@ -79,8 +82,9 @@ async fn wake_on_push(backend: Backend) {
             .collect::<String>(),
         device.push_magic.clone(),
     );
-    let mut listener = PushListener::new(PushFeed::new(http, &feed_url), vec![(device, mdm)]);
     let admin = AdminClient::new(&server.url(), Some(server.admin_key().to_owned()));
+    refused_until_token_update(&apns, &server, &admin, (&device, &mdm), &token).await;
+    let mut listener = PushListener::new(PushFeed::new(http, &feed_url), vec![(device, mdm)]);
     let body = SendCommand {
         request_type: "ProfileList".to_owned(),
         payload: serde_json::json!({}),
@@ -121,7 +125,52 @@ async fn wake_on_push(backend: Backend) {
         .expect("the command is in the activity log");
     assert_eq!(entry.state, "acknowledged", "{entry:?}");
     assert!(entry.answered_at.is_some());
+    // Pushed now rather than awaiting the background push's bookkeeping: device detail says
+    // pushes reach the device.
+    let pushed = server
+        .state()
+        .mdm
+        .push_channels(std::slice::from_ref(&udid))
+        .await;
+    assert_eq!(pushed.unwrap()[0].result, PushResult::Delivered);
+    let push = admin.device(&udid).await.unwrap().push.unwrap();
+    assert_eq!((push.state.as_str(), push.error), ("delivered", None));
     server.shutdown().await;
+}
+
+/// APNs refuses the device's token: device detail shows the refusal with its hint, and it
+/// lasts until the device's own TokenUpdate over check-in clears it.
+async fn refused_until_token_update(
+    apns: &ApnsStandIn,
+    server: &TestServer,
+    admin: &AdminClient,
+    (device, mdm): (&SimDevice, &MdmClient),
+    token: &str,
+) {
+    apns.fail_token(token, Failure::BadDeviceToken);
+    let pushed = server
+        .state()
+        .mdm
+        .push_channels(std::slice::from_ref(&device.udid))
+        .await;
+    let expected = PushResult::Permanent {
+        reason: "BadDeviceToken".to_owned(),
+    };
+    assert_eq!(pushed.unwrap()[0].result, expected);
+    let push = admin.device(&device.udid).await.unwrap().push.unwrap();
+    let error = push.error.unwrap();
+    assert_eq!(
+        (push.state.as_str(), error.reason.as_str()),
+        ("failed", "BadDeviceToken")
+    );
+    assert!(
+        error.permanent && error.hint.contains("re-enroll"),
+        "{error:?}"
+    );
+    apns.clear_failure(token);
+    mdm.checkin(&device.token_update(TOPIC)).await.unwrap();
+    let push = admin.device(&device.udid).await.unwrap().push.unwrap();
+    assert_eq!((push.state.as_str(), push.error), ("pending", None));
 }
 
 #[tokio::test]

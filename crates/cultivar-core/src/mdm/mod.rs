@@ -40,7 +40,7 @@ pub use log::{
 };
 pub use payload::payload_from_json;
 pub use pki::{DeviceCa, DEFAULT_DEVICE_CERT_DAYS, DEVICE_CA_COMMON_NAME};
-pub use push::{PushReport, PushResult};
+pub use push::{push_failure_hint, PushReport, PushResult, TOKEN_REFUSALS};
 pub use push_cert::{
     PushCertStatus, PushCertView, PUSH_CERT_EXPIRING_WITHIN, PUSH_CSR_COMMON_NAME,
 };

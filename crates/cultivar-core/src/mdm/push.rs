@@ -1,11 +1,14 @@
 //! MDM pushes: wake devices through APNs with the push certificate in force, body exactly
 //! `{"mdm":"<PushMagic>"}` (built by `cultivar_apns::PushClient`, which also retries transient
-//! failures with backoff). A permanent failure (`BadDeviceToken`, `Unregistered`, …) is kept
-//! on the channel until a push to it succeeds again.
+//! failures with backoff). Every attempt is recorded on the channel, so device detail can say
+//! whether pushes reach it. After a permanent failure (`BadDeviceToken`, `Unregistered`, …)
+//! the channel is not pushed again until the device sends a new TokenUpdate: Apple asks
+//! providers to stop pushing to tokens it refused.
 
 use std::sync::Arc;
 
 use cultivar_apns::{PushClient, PushError, PushOptions, PushTarget, Pusher};
+use cultivar_store::MdmPushFailure;
 use tokio::sync::Mutex;
 
 use super::MdmService;
@@ -26,7 +29,8 @@ pub enum PushResult {
     Skipped {
         reason: &'static str,
     },
-    /// APNs refused it for good (recorded on the channel).
+    /// APNs refused it for good (recorded on the channel; a refused token also stops pushes
+    /// to the channel until its next TokenUpdate, see [`TOKEN_REFUSALS`]).
     Permanent {
         reason: String,
     },
@@ -76,6 +80,12 @@ impl MdmService {
             match self.store.mdm_enrollment(id).await? {
                 None => reports.push(skipped(id, "no such channel")),
                 Some(e) if !e.enabled => reports.push(skipped(id, "channel not enabled")),
+                Some(_) if self.push_refused(id).await? => {
+                    reports.push(skipped(
+                        id,
+                        "token refused by APNs; waiting for a TokenUpdate",
+                    ));
+                }
                 Some(e) => match (e.push_token, e.push_magic) {
                     (Some(device_token), Some(push_magic)) => targets.push((
                         id.clone(),
@@ -102,33 +112,47 @@ impl MdmService {
         Ok(reports)
     }
 
-    /// Keeps a permanent failure on the channel (and clears it after a delivered push).
+    /// Whether APNs refused the channel's token for good (and no TokenUpdate came since).
+    async fn push_refused(&self, id: &str) -> Result<bool, CoreError> {
+        let state = self.store.mdm_push_state(id).await?;
+        Ok(state.and_then(|s| s.error).is_some_and(|e| e.permanent))
+    }
+
+    /// Records the attempt on the channel: a delivery clears any failure, a failure is kept
+    /// with its reason and kind.
     async fn record_push(
         &self,
         id: &str,
         result: Result<cultivar_apns::PushOutcome, PushError>,
     ) -> Result<PushResult, CoreError> {
         let now = self.clock.now();
-        match result {
-            Ok(_) => {
-                self.store.set_mdm_push_error(id, None, now).await?;
-                Ok(PushResult::Delivered)
-            }
+        let (failure, result) = match result {
+            Ok(_) => (None, PushResult::Delivered),
             Err(e @ PushError::Transient { .. }) => {
                 tracing::warn!(channel = id, error = %e, "apns: push failed after retries");
-                Ok(PushResult::Transient {
-                    reason: e.reason().unwrap_or_default().to_owned(),
-                })
+                let reason = failure_reason(&e);
+                let failure = MdmPushFailure {
+                    reason: reason.clone(),
+                    permanent: false,
+                };
+                (Some(failure), PushResult::Transient { reason })
             }
             Err(e) => {
-                let reason = e.reason().map_or_else(|| e.to_string(), str::to_owned);
                 tracing::warn!(channel = id, error = %e, "apns: push refused permanently");
-                self.store
-                    .set_mdm_push_error(id, Some(&reason), now)
-                    .await?;
-                Ok(PushResult::Permanent { reason })
+                let reason = failure_reason(&e);
+                // Only a refused token stops pushes to the channel; a certificate problem
+                // concerns every device and ends when the certificate is fixed.
+                let failure = MdmPushFailure {
+                    permanent: TOKEN_REFUSALS.contains(&reason.as_str()),
+                    reason: reason.clone(),
+                };
+                (Some(failure), PushResult::Permanent { reason })
             }
-        }
+        };
+        self.store
+            .record_mdm_push(id, failure.as_ref(), now)
+            .await?;
+        Ok(result)
     }
 
     /// The client for `identity`, reusing the cached one while the certificate is the same.
@@ -164,5 +188,55 @@ fn skipped(id: &str, reason: &'static str) -> PushReport {
     PushReport {
         enrollment_id: id.to_owned(),
         result: PushResult::Skipped { reason },
+    }
+}
+
+/// APNs' reasons that say the device token itself is dead: pushing it again cannot work until
+/// the device registers anew (a TokenUpdate).
+pub const TOKEN_REFUSALS: [&str; 4] = [
+    "BadDeviceToken",
+    "Unregistered",
+    "DeviceTokenNotForTopic",
+    "ExpiredToken",
+];
+
+/// APNs' reason, else the HTTP status, else the error itself (a network failure), so a
+/// recorded failure always says something.
+fn failure_reason(e: &PushError) -> String {
+    let status = match e {
+        PushError::Permanent { status, .. } | PushError::Transient { status, .. } => *status,
+        _ => None,
+    };
+    match (e.reason().filter(|r| !r.is_empty()), status) {
+        (Some(reason), _) => reason.to_owned(),
+        (None, Some(status)) => format!("HTTP {status}"),
+        (None, None) => e.to_string(),
+    }
+}
+
+/// What an administrator can do about a push failure, in one line.
+pub fn push_failure_hint(reason: &str, permanent: bool) -> &'static str {
+    match reason {
+        "Unregistered" | "BadDeviceToken" | "ExpiredToken" => {
+            "The device left MDM or was erased; it must re-enroll."
+        }
+        "DeviceTokenNotForTopic" => {
+            "The push certificate's topic changed since the device enrolled; it must re-enroll."
+        }
+        "BadCertificate"
+        | "BadCertificateEnvironment"
+        | "Forbidden"
+        | "TopicDisallowed"
+        | "BadTopic"
+        | "MissingTopic" => {
+            "APNs refused the push certificate; check it (mdm push-cert show) and renew it at \
+             Apple if it expired or was revoked."
+        }
+        "TooManyRequests" => "APNs throttled pushes to this device; the next push tries again.",
+        _ if permanent => "APNs refused the device's token; it must re-enroll.",
+        _ => {
+            "The next push tries again; meanwhile the device gets its commands at its next \
+             check-in."
+        }
     }
 }

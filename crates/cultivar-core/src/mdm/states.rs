@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use cultivar_store::{AbmDevice, AbmDeviceQuery, MdmEnrollment, MdmInventory};
+use cultivar_store::{AbmDevice, AbmDeviceQuery, MdmEnrollment, MdmInventory, MdmPushState};
 use time::OffsetDateTime;
 
 use super::MdmService;
@@ -90,11 +90,13 @@ impl DeviceSummary {
     }
 }
 
-/// One device with its inventory (the last DeviceInformation answers), when there is one.
+/// One device with its inventory (the last DeviceInformation answers) and its device
+/// channel's push state, when it has a channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceDetail {
     pub device: DeviceSummary,
     pub inventory: Option<MdmInventory>,
+    pub push: Option<MdmPushState>,
 }
 
 /// Filters and keyset position of the device list.
@@ -250,14 +252,21 @@ impl MdmService {
         Ok((batch, more))
     }
 
-    /// [`Self::device`] with its inventory.
+    /// [`Self::device`] with its inventory and push state.
     pub async fn device_detail(&self, id_or_serial: &str) -> Result<DeviceDetail, CoreError> {
         let device = self.device(id_or_serial).await?;
-        let inventory = match &device.enrollment {
-            Some(e) => self.store.mdm_inventory(&e.id).await?,
-            None => None,
+        let (inventory, push) = match &device.enrollment {
+            Some(e) => (
+                self.store.mdm_inventory(&e.id).await?,
+                self.store.mdm_push_state(&e.id).await?,
+            ),
+            None => (None, None),
         };
-        Ok(DeviceDetail { device, inventory })
+        Ok(DeviceDetail {
+            device,
+            inventory,
+            push,
+        })
     }
 
     /// One device by channel id or serial number; `NotFound` when neither ABM nor MDM

@@ -3,11 +3,11 @@
 
 use axum::extract::State;
 use cultivar_api_types::{
-    mdm::{DeviceList, DeviceListQuery, DeviceView, EnrollmentView},
+    mdm::{DeviceList, DeviceListQuery, DeviceView, EnrollmentView, PushErrorView, PushStateView},
     ErrorBody,
 };
 use cultivar_core::mdm::{self, DeviceState, DeviceSummary};
-use cultivar_store::MdmEnrollment;
+use cultivar_store::{MdmEnrollment, MdmPushState};
 use utoipa::OpenApi;
 
 use super::{sync_views::device_view, Access, ApiMethod, ApiRoutes, ReadAccess};
@@ -60,7 +60,8 @@ async fn list(
     }))
 }
 
-/// One device by enrollment id (UDID, EnrollmentID) or serial number, with its inventory.
+/// One device by enrollment id (UDID, EnrollmentID) or serial number, with its inventory and
+/// whether APNs pushes reach it.
 #[utoipa::path(get, path = "/api/v1/devices/{serial}", tag = "devices",
     params(("serial" = String, Path, description = "Enrollment id or serial number")),
     responses((status = 200, body = DeviceView), (status = 404, body = ErrorBody)),
@@ -76,6 +77,7 @@ async fn show(
         view.inventory = Some(inv.inventory);
         view.inventory_at = Some(inv.inventory_at);
     }
+    view.push = detail.push.map(push_state_view);
     Ok(ApiJson(view))
 }
 
@@ -89,6 +91,7 @@ pub fn device_summary_view(d: DeviceSummary) -> DeviceView {
         enrollment: d.enrollment.map(enrollment_view),
         inventory: None,
         inventory_at: None,
+        push: None,
     }
 }
 
@@ -109,5 +112,27 @@ pub fn enrollment_view(e: MdmEnrollment) -> EnrollmentView {
         token_updated_at: e.token_updated_at,
         checked_out_at: e.checked_out_at,
         last_seen_at: e.last_seen_at,
+    }
+}
+
+/// The wire view of a channel's push state, with a hint for a failure.
+pub fn push_state_view(p: MdmPushState) -> PushStateView {
+    let state = match (&p.error, p.attempted_at, p.delivered_at) {
+        (Some(_), _, _) => "failed",
+        (None, None, _) => "never",
+        (None, Some(tried), Some(delivered)) if delivered >= tried => "delivered",
+        // The last attempt failed, and a TokenUpdate has cleared that failure since.
+        (None, Some(_), _) => "pending",
+    };
+    PushStateView {
+        state: state.to_owned(),
+        last_attempt_at: p.attempted_at,
+        last_delivered_at: p.delivered_at,
+        error: p.error.map(|e| PushErrorView {
+            hint: mdm::push_failure_hint(&e.reason, e.permanent).to_owned(),
+            reason: e.reason,
+            at: e.at,
+            permanent: e.permanent,
+        }),
     }
 }

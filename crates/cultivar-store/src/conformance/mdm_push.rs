@@ -1,9 +1,9 @@
 //! The push certificate (one row: the certificate in force and a pending CSR key) and
 //! channels' permanent push failures.
 
-use super::mdm::enrolled;
+use super::mdm::{enrolled, token_update};
 use super::{assert_conflict, assert_invalid, at, found, must, unique};
-use crate::{MdmPushActive, MdmPushPending, Store};
+use crate::{MdmPushActive, MdmPushFailure, MdmPushPending, Store};
 
 fn pending(tag: &str) -> MdmPushPending {
     MdmPushPending {
@@ -81,33 +81,113 @@ pub async fn mdm_push_cert_pending_and_install(store: &dyn Store) {
     assert_eq!(must(store.mdm_push_cert().await, "after refusals"), got);
 }
 
-/// A permanent push failure is kept on its channel until cleared.
+/// Each push attempt is kept on its channel: a failure with its reason and kind, replaced by
+/// the next failure and cleared by a delivery, which is remembered.
 pub async fn mdm_push_errors(store: &dyn Store) {
     let id = enrolled(store).await;
-    assert_eq!(must(store.mdm_push_error(&id).await, "none yet"), None);
-    let when = at(1_700_000_200, 3);
+    let fresh = found(store.mdm_push_state(&id).await, "fresh");
+    assert_eq!(
+        (fresh.attempted_at, fresh.delivered_at, fresh.error),
+        (None, None, None)
+    );
+    let t1 = at(1_700_000_200, 3);
     assert!(must(
         store
-            .set_mdm_push_error(&id, Some("Unregistered"), when)
+            .record_mdm_push(&id, Some(&failure("Unregistered", true)), t1)
             .await,
         "record"
     ));
-    let got = found(store.mdm_push_error(&id).await, "read");
+    let got = found(store.mdm_push_state(&id).await, "read");
+    assert_eq!((got.attempted_at, got.delivered_at), (Some(t1), None));
+    let error = got.error.expect("the failure is kept");
     assert_eq!(
-        (got.enrollment_id.as_str(), got.reason.as_str()),
+        (error.enrollment_id.as_str(), error.reason.as_str()),
         (id.as_str(), "Unregistered")
     );
-    assert_eq!(got.at, when);
+    assert_eq!((error.at, error.permanent), (t1, true));
+    let t2 = at(1_700_000_300, 0);
+    must(
+        store
+            .record_mdm_push(&id, Some(&failure("HTTP 503", false)), t2)
+            .await,
+        "transient",
+    );
+    let error = found(store.mdm_push_state(&id).await, "transient").error;
+    assert_eq!(
+        error.map(|e| (e.reason, e.at, e.permanent)),
+        Some(("HTTP 503".to_owned(), t2, false)),
+        "the later failure replaces the earlier"
+    );
+    let t3 = at(1_700_000_400, 7);
     assert!(must(
-        store.set_mdm_push_error(&id, None, when).await,
-        "clear"
+        store.record_mdm_push(&id, None, t3).await,
+        "delivered"
     ));
-    assert_eq!(must(store.mdm_push_error(&id).await, "cleared"), None);
+    let got = found(store.mdm_push_state(&id).await, "delivered");
+    assert_eq!(
+        (got.attempted_at, got.delivered_at, got.error),
+        (Some(t3), Some(t3), None)
+    );
+    assert_invalid(
+        store
+            .record_mdm_push(&id, Some(&failure("", true)), t3)
+            .await,
+        "reason",
+        "empty reason",
+    );
     let nobody = unique("nobody");
     assert!(!must(
         store
-            .set_mdm_push_error(&nobody, Some("BadDeviceToken"), when)
+            .record_mdm_push(&nobody, Some(&failure("BadDeviceToken", true)), t1)
             .await,
         "unknown channel"
     ));
+    assert_eq!(must(store.mdm_push_state(&nobody).await, "nobody"), None);
+}
+
+/// A TokenUpdate ends a permanent failure (the device re-registered, pushes may resume) but
+/// not a transient one, and keeps the attempt and delivery times.
+pub async fn mdm_push_error_cleared_by_token_update(store: &dyn Store) {
+    let id = enrolled(store).await;
+    let t1 = at(1_700_000_500, 0);
+    must(store.record_mdm_push(&id, None, t1).await, "delivered");
+    let t2 = at(1_700_000_600, 0);
+    must(
+        store
+            .record_mdm_push(&id, Some(&failure("BadDeviceToken", true)), t2)
+            .await,
+        "permanent",
+    );
+    must(
+        store.store_token_update(&token_update(&id, &id, 900)).await,
+        "token update",
+    );
+    let got = found(store.mdm_push_state(&id).await, "after TokenUpdate");
+    assert_eq!(
+        (got.attempted_at, got.delivered_at, got.error),
+        (Some(t2), Some(t1), None)
+    );
+    let t3 = at(1_700_000_700, 0);
+    must(
+        store
+            .record_mdm_push(&id, Some(&failure("connection reset", false)), t3)
+            .await,
+        "transient",
+    );
+    must(
+        store.store_token_update(&token_update(&id, &id, 900)).await,
+        "token update",
+    );
+    let kept = found(store.mdm_push_state(&id).await, "transient kept").error;
+    assert_eq!(
+        kept.map(|e| (e.reason, e.permanent)),
+        Some(("connection reset".to_owned(), false))
+    );
+}
+
+fn failure(reason: &str, permanent: bool) -> MdmPushFailure {
+    MdmPushFailure {
+        reason: reason.to_owned(),
+        permanent,
+    }
 }

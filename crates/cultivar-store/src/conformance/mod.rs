@@ -86,7 +86,9 @@ pub use mdm::{
 pub use mdm_checkin::{mdm_device_ca_created_once, mdm_inventory_round_trip};
 pub use mdm_devices::mdm_device_channels_by_key;
 pub use mdm_exchange::{mdm_exchange_rules, mdm_exchange_session};
-pub use mdm_push::{mdm_push_cert_pending_and_install, mdm_push_errors};
+pub use mdm_push::{
+    mdm_push_cert_pending_and_install, mdm_push_error_cleared_by_token_update, mdm_push_errors,
+};
 pub use mdm_scep::{mdm_challenge_consumed_once, mdm_issued_certs_tracked};
 
 /// Declares [`CASES`] and [`run_case`] from one list, so they cannot drift apart.
@@ -175,6 +177,7 @@ cases![
     mdm_device_channels_by_key,
     mdm_push_cert_pending_and_install,
     mdm_push_errors,
+    mdm_push_error_cleared_by_token_update,
     mdm_challenge_consumed_once,
     mdm_issued_certs_tracked,
 ];

@@ -57,11 +57,35 @@ impl fmt::Debug for MdmPushPending {
     }
 }
 
-/// A channel's last permanent push failure.
+/// A channel's last push failure (cleared by the next delivered push; a permanent one also by
+/// the device's next TokenUpdate).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MdmPushError {
     pub enrollment_id: String,
-    /// APNs' reason (`Unregistered`, `BadDeviceToken`, …).
+    /// APNs' reason (`Unregistered`, `BadDeviceToken`, …), or the HTTP status or network
+    /// error when APNs gave none.
     pub reason: String,
     pub at: OffsetDateTime,
+    /// APNs refused the token for good: cultivar stops pushing to the channel until the
+    /// device sends a new TokenUpdate. Otherwise transient (retries ran out).
+    pub permanent: bool,
+}
+
+/// A push failure to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MdmPushFailure {
+    pub reason: String,
+    pub permanent: bool,
+}
+
+/// What is known of a channel's pushes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MdmPushState {
+    pub enrollment_id: String,
+    /// The last push sent to APNs, delivered or not.
+    pub attempted_at: Option<OffsetDateTime>,
+    /// The last push APNs accepted.
+    pub delivered_at: Option<OffsetDateTime>,
+    /// The last attempt's failure, unless cleared since.
+    pub error: Option<MdmPushError>,
 }

@@ -43,7 +43,9 @@ pub use mdm::{
     MdmTokenUpdate, NewMdmCommand, NextCommand,
 };
 pub use mdm_checkin::{MdmDeviceCa, MdmInventory, MdmInventoryUpdate};
-pub use mdm_push::{MdmPushActive, MdmPushCert, MdmPushError, MdmPushPending};
+pub use mdm_push::{
+    MdmPushActive, MdmPushCert, MdmPushError, MdmPushFailure, MdmPushPending, MdmPushState,
+};
 pub use mdm_scep::{ChallengePurpose, MdmChallenge, MdmIssuedCert};
 
 use std::fmt;

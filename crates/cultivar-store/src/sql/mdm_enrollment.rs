@@ -168,6 +168,8 @@ impl MdmEnrollmentStore for SqlStore {
             )
             .await?;
         }
+        // A new TokenUpdate ends a permanent push failure: the device re-registered, so
+        // pushes may be tried again. A transient failure stays until a push is delivered.
         let rows = tx
             .fetch_all(
                 q("UPDATE mdm_enrollments SET enabled = 1, \
@@ -175,7 +177,12 @@ impl MdmEnrollmentStore for SqlStore {
                    push_token = $4, unlock_token = COALESCE($5, unlock_token), \
                    awaiting_configuration = $6, user_id = $7, user_short_name = $8, \
                    user_long_name = $9, token_update_raw = $10, token_updated_at = $11, \
-                   checked_out_at = NULL, last_seen_at = $11, updated_at = $11 \
+                   checked_out_at = NULL, last_seen_at = $11, updated_at = $11, \
+                   push_error = CASE WHEN push_error_permanent = 1 THEN NULL ELSE push_error END, \
+                   push_error_at = CASE WHEN push_error_permanent = 1 THEN NULL \
+                   ELSE push_error_at END, \
+                   push_error_permanent = CASE WHEN push_error_permanent = 1 THEN NULL \
+                   ELSE push_error_permanent END \
                    WHERE id = $1 RETURNING token_update_tally")
                 .bind(u.id.as_str())
                 .bind(u.topic.as_str())

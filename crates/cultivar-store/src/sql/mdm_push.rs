@@ -5,7 +5,8 @@ use time::OffsetDateTime;
 
 use super::{non_empty, q, Row, SqlStore};
 use crate::{
-    MdmPushActive, MdmPushCert, MdmPushCertStore, MdmPushError, MdmPushPending, StoreError,
+    MdmPushActive, MdmPushCert, MdmPushCertStore, MdmPushError, MdmPushFailure, MdmPushPending,
+    MdmPushState, StoreError,
 };
 
 fn push_cert(row: &dyn Row) -> Result<MdmPushCert, StoreError> {
@@ -119,46 +120,65 @@ impl MdmPushCertStore for SqlStore {
         Ok(())
     }
 
-    async fn set_mdm_push_error(
+    async fn record_mdm_push(
         &self,
         enrollment_id: &str,
-        reason: Option<&str>,
+        failure: Option<&MdmPushFailure>,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let at = reason.map(|_| at);
-        let changed = self
-            .db
-            .execute(
-                q("UPDATE mdm_enrollments SET push_error = $2, push_error_at = $3 WHERE id = $1")
-                    .bind(enrollment_id)
-                    .bind(reason)
-                    .bind(at),
+        let query = match failure {
+            Some(f) => {
+                non_empty("reason", &f.reason)?;
+                q(
+                    "UPDATE mdm_enrollments SET push_attempt_at = $2, push_error = $3, \
+                   push_error_at = $2, push_error_permanent = $4 WHERE id = $1",
+                )
+                .bind(enrollment_id)
+                .bind(at)
+                .bind(f.reason.as_str())
+                .bind(i64::from(f.permanent))
+            }
+            None => q(
+                "UPDATE mdm_enrollments SET push_attempt_at = $2, push_delivered_at = $2, \
+                   push_error = NULL, push_error_at = NULL, push_error_permanent = NULL \
+                   WHERE id = $1",
             )
-            .await?;
-        Ok(changed > 0)
+            .bind(enrollment_id)
+            .bind(at),
+        };
+        Ok(self.db.execute(query).await? > 0)
     }
 
-    async fn mdm_push_error(
+    async fn mdm_push_state(
         &self,
         enrollment_id: &str,
-    ) -> Result<Option<MdmPushError>, StoreError> {
+    ) -> Result<Option<MdmPushState>, StoreError> {
         let row = self
             .db
             .fetch_optional(
-                q("SELECT id, push_error, push_error_at FROM mdm_enrollments WHERE id = $1")
-                    .bind(enrollment_id),
+                q(
+                    "SELECT id, push_attempt_at, push_delivered_at, push_error, push_error_at, \
+                   push_error_permanent FROM mdm_enrollments WHERE id = $1",
+                )
+                .bind(enrollment_id),
             )
             .await?;
         let Some(row) = row else { return Ok(None) };
-        let (Some(reason), Some(at)) =
-            (row.opt_text("push_error")?, row.opt_time("push_error_at")?)
-        else {
-            return Ok(None);
+        let id = row.text("id")?;
+        let error = match (row.opt_text("push_error")?, row.opt_time("push_error_at")?) {
+            (Some(reason), Some(at)) => Some(MdmPushError {
+                enrollment_id: id.clone(),
+                reason,
+                at,
+                permanent: row.opt_i64("push_error_permanent")?.unwrap_or(0) != 0,
+            }),
+            _ => None,
         };
-        Ok(Some(MdmPushError {
-            enrollment_id: row.text("id")?,
-            reason,
-            at,
+        Ok(Some(MdmPushState {
+            enrollment_id: id,
+            attempted_at: row.opt_time("push_attempt_at")?,
+            delivered_at: row.opt_time("push_delivered_at")?,
+            error,
         }))
     }
 }

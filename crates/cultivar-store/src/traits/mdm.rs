@@ -18,7 +18,8 @@ pub trait MdmEnrollmentStore: Send + Sync {
     async fn store_authenticate(&self, auth: &MdmAuthenticate) -> Result<(), StoreError>;
 
     /// Stores a `TokenUpdate`: enables the channel, keeps push token and magic, bumps the
-    /// tally and returns it (1 = the enrollment just completed). A user channel is created
+    /// tally, clears a permanent push failure and returns the tally (1 = the enrollment just
+    /// completed). A user channel is created
     /// on its first TokenUpdate; `NotFound` when its device channel (or, for a device
     /// channel, the channel itself) never authenticated.
     async fn store_token_update(&self, update: &MdmTokenUpdate) -> Result<u64, StoreError>;

@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use crate::{MdmPushActive, MdmPushCert, MdmPushError, MdmPushPending, StoreError};
+use crate::{MdmPushActive, MdmPushCert, MdmPushFailure, MdmPushPending, MdmPushState, StoreError};
 
 /// The APNs push certificate (one per installation) and channels' push failures.
 #[async_trait]
@@ -23,16 +23,16 @@ pub trait MdmPushCertStore: Send + Sync {
         consumed_pending: Option<&[u8]>,
     ) -> Result<(), StoreError>;
 
-    /// Records (`Some`) or clears (`None`) a channel's permanent push failure. Whether the
-    /// channel exists.
-    async fn set_mdm_push_error(
+    /// Records one push sent to APNs at `at`: delivered (`None`: clears any failure) or
+    /// failed (replaces any earlier failure). Whether the channel exists.
+    async fn record_mdm_push(
         &self,
         enrollment_id: &str,
-        reason: Option<&str>,
+        failure: Option<&MdmPushFailure>,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError>;
 
-    /// The channel's recorded permanent push failure, if any.
-    async fn mdm_push_error(&self, enrollment_id: &str)
-        -> Result<Option<MdmPushError>, StoreError>;
+    /// The channel's push state; `None` when there is no such channel.
+    async fn mdm_push_state(&self, enrollment_id: &str)
+        -> Result<Option<MdmPushState>, StoreError>;
 }

@@ -157,6 +157,7 @@ macro_rules! conformance_tests {
             mdm_device_channels_by_key,
             mdm_push_cert_pending_and_install,
             mdm_push_errors,
+            mdm_push_error_cleared_by_token_update,
             mdm_challenge_consumed_once,
             mdm_issued_certs_tracked,
         );

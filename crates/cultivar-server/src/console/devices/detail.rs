@@ -1,14 +1,17 @@
-//! `GET /devices/{key}`: Device Details, Overview tab — state, the MDM enrollment, the ABM
-//! record and the inventory (the last DeviceInformation answers).
+//! `GET /devices/{key}`: Device Details, Overview tab — state, the MDM enrollment and its
+//! push state (a warning when the last push failed), the ABM record and the inventory (the
+//! last DeviceInformation answers).
 
 use askama::Template;
 use axum::{
     extract::{Path, State},
     response::Html,
 };
+use cultivar_api_types::mdm::PushStateView;
 
 use super::{tabs, when, Tab, SECTION};
 use crate::{
+    api::devices::push_state_view,
     console::{error::render, Chrome, ConsoleError, ConsoleSession},
     AppState,
 };
@@ -22,8 +25,17 @@ struct DetailPage {
     tabs: Vec<Tab>,
     abm: Vec<(&'static str, String)>,
     enrollment: Vec<(&'static str, String)>,
+    push: Vec<(&'static str, String)>,
+    /// Set when the last push failed: what failed and what to do.
+    push_warning: Option<PushWarning>,
     inventory: Vec<(String, String)>,
     inventory_at: String,
+}
+
+/// The warning shown above the push facts.
+struct PushWarning {
+    headline: String,
+    hint: String,
 }
 
 pub(super) async fn show(
@@ -32,6 +44,9 @@ pub(super) async fn show(
     Path(key): Path<String>,
 ) -> Result<Html<String>, ConsoleError> {
     let detail = state.mdm.device_detail(&key).await?;
+    let push_view = detail.push.map(push_state_view);
+    let push_warning = push_view.as_ref().and_then(push_warning);
+    let push = push_view.as_ref().map(push_rows).unwrap_or_default();
     let (inventory, inventory_at) = detail.inventory.map_or((Vec::new(), String::new()), |i| {
         (inventory_rows(&i.inventory), when(Some(i.inventory_at)))
     });
@@ -75,9 +90,47 @@ pub(super) async fn show(
         state: d.state.as_str(),
         abm,
         enrollment,
+        push,
+        push_warning,
         inventory,
         inventory_at,
     })
+}
+
+/// The push facts: state, last attempt and delivery, and the failure if any.
+fn push_rows(p: &PushStateView) -> Vec<(&'static str, String)> {
+    let mut rows = vec![
+        ("Push state", p.state.clone()),
+        ("Last push attempt", when(p.last_attempt_at)),
+        ("Last push delivered", when(p.last_delivered_at)),
+    ];
+    if let Some(e) = &p.error {
+        rows.push(("Push error", e.reason.clone()));
+        rows.push(("Push error at", when(Some(e.at))));
+        rows.push(("Push error kind", error_kind(e.permanent).to_owned()));
+    }
+    rows
+}
+
+fn push_warning(p: &PushStateView) -> Option<PushWarning> {
+    let e = p.error.as_ref()?;
+    Some(PushWarning {
+        headline: format!(
+            "The last push to this device failed: {} ({}, {}).",
+            e.reason,
+            error_kind(e.permanent),
+            when(Some(e.at))
+        ),
+        hint: e.hint.clone(),
+    })
+}
+
+fn error_kind(permanent: bool) -> &'static str {
+    if permanent {
+        "permanent: no pushes until the device sends a new TokenUpdate"
+    } else {
+        "transient: the next push tries again"
+    }
 }
 
 /// The inventory's keys in order; strings as they are, other values as compact JSON.
