@@ -88,11 +88,18 @@ impl MdmInventoryStore for SqlStore {
     }
 }
 
-/// The statement that stores an inventory update (alone, or inside a command exchange).
-pub(super) fn inventory_query(u: &MdmInventoryUpdate) -> Result<Query, StoreError> {
-    if !u.inventory.is_object() {
-        return Err(StoreError::invalid("inventory", "must be a JSON object"));
+/// Refuses an inventory that is not a JSON object.
+pub(super) fn check_inventory(u: &MdmInventoryUpdate) -> Result<(), StoreError> {
+    if u.inventory.is_object() {
+        Ok(())
+    } else {
+        Err(StoreError::invalid("inventory", "must be a JSON object"))
     }
+}
+
+/// The statement that stores an inventory update.
+fn inventory_query(u: &MdmInventoryUpdate) -> Result<Query, StoreError> {
+    check_inventory(u)?;
     Ok(q(
         "UPDATE mdm_enrollments SET inventory = $2, inventory_at = $3, \
          device_name = COALESCE($4, device_name), os_version = COALESCE($5, os_version), \

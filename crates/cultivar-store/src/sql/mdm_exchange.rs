@@ -1,14 +1,21 @@
 //! One command-channel request as one transaction: the report settled (with the inventory of
 //! an acknowledged `DeviceInformation`), the channel's last contact (and, on an Idle poll, its
-//! session) noted, the next command claimed. The steps are
-//! shared with [`MdmCommandStore::record_mdm_report`] and
-//! [`MdmCommandStore::next_mdm_command`], which run them alone.
+//! session) noted, the next command claimed. [`MdmCommandStore::record_mdm_report`] and
+//! [`MdmCommandStore::next_mdm_command`] run some of the same steps.
+//!
+//! Every step is one static statement over the same numbered arguments ($1 … $20), guarded in
+//! SQL by flags, so the steps can run as one script. On SQLite the whole transaction is one
+//! script, handed to the database thread once: each statement sent on its own costs a thread
+//! hand-off, and while a transaction waits for the next one the single writer sits idle. On
+//! PostgreSQL the needed steps run one by one in a transaction (PostgreSQL prepares one
+//! statement at a time and the server takes concurrent writers).
 
 use time::OffsetDateTime;
 
-use super::{mdm_checkin::inventory_query, non_empty, q, SqlStore, Tx};
+use super::{mdm_checkin::check_inventory, non_empty, Arg, Query, Row, SqlStore};
 use crate::{
-    CommandState, MdmExchange, MdmExchanged, MdmQueuedCommand, MdmReport, NextCommand, StoreError,
+    CommandState, MdmExchange, MdmExchanged, MdmInventoryUpdate, MdmQueuedCommand, MdmReport,
+    NextCommand, StoreError,
 };
 
 /// How long a command handed out without an answer waits before an Idle poll may have it
@@ -16,149 +23,214 @@ use crate::{
 /// two requests racing never both receive it.
 pub const REDELIVER_AFTER: time::Duration = time::Duration::minutes(5);
 
-/// Whether a mode may hand out a command sent earlier without an answer: only an Idle poll,
-/// which says the device holds no command.
-fn redelivers(mode: NextCommand) -> i64 {
-    i64::from(mode == NextCommand::AfterIdle)
+// The arguments: $1 channel, $2 command UUID, $3 status, $4 raw report, $5 time, $6 ErrorChain,
+// $7 has a report, $8 the state an answer moves to, $9 is NotNow, $10 is an Idle poll (new
+// session, may redeliver), $11 redeliver what was sent before this, $12 inventory JSON,
+// $13-$17 device name, OS version, build, product, model, $18 note the contact, $19 claim,
+// $20 inventory time.
+
+macro_rules! insert_report {
+    () => {
+        "INSERT INTO mdm_command_reports (enrollment_id, command_uuid, status, raw, received_at) \
+         SELECT id, $2, $3, $4, $5 FROM mdm_enrollments WHERE id = $1 AND $7 = 1"
+    };
 }
 
-// A NotNow'd command is offered only in a session after the one it was put off in (a session
-// opens with an Idle poll, which bumps `session_seq` first). The state test is repeated in the
-// outer WHERE so a concurrent claim of the same row (which re-checks the row after waiting for
-// the first one's lock) matches nothing. The command itself comes back with the claim.
-const CLAIM: &str = "UPDATE mdm_queue SET state = 'sent', sent_at = $3, \
-     deliveries = deliveries + 1 WHERE enrollment_id = $1 AND seq = \
-     (SELECT seq FROM mdm_queue WHERE enrollment_id = $1 AND (state = 'queued' \
-     OR (state = 'not_now' AND not_now_session < (SELECT session_seq FROM mdm_enrollments \
-     WHERE id = $1)) OR (state = 'sent' AND $2 = 1 AND sent_at < $4)) ORDER BY seq LIMIT 1) \
-     AND (state = 'queued' OR state = 'not_now' OR (state = 'sent' AND $2 = 1 AND sent_at < $4)) \
-     RETURNING command_uuid, \
-     (SELECT c.request_type FROM mdm_commands c WHERE c.command_uuid = mdm_queue.command_uuid) \
-     AS request_type, \
-     (SELECT c.raw FROM mdm_commands c WHERE c.command_uuid = mdm_queue.command_uuid) AS raw";
+/// Returns the request type of the command a report settled.
+macro_rules! settled {
+    () => {
+        " RETURNING 'settled' AS step, (SELECT c.request_type FROM mdm_commands c \
+         WHERE c.command_uuid = mdm_queue.command_uuid) AS request_type"
+    };
+}
 
-/// An update of a queue row that returns the command's request type.
-macro_rules! returning_request_type {
-    ($update:literal) => {
+// NotNow: waits for a later session (`not_now_session`).
+macro_rules! not_now {
+    () => {
         concat!(
-            $update,
-            " RETURNING (SELECT c.request_type FROM mdm_commands c \
-             WHERE c.command_uuid = mdm_queue.command_uuid) AS request_type"
+            "UPDATE mdm_queue SET state = 'not_now', not_now_count = not_now_count + 1, \
+             last_not_now_at = $5, result_raw = $4, not_now_session = (SELECT session_seq \
+             FROM mdm_enrollments WHERE id = $1) WHERE $9 = 1 AND enrollment_id = $1 \
+             AND command_uuid = $2 AND state IN ('queued', 'sent', 'not_now')",
+            settled!()
         )
     };
 }
 
-const NOT_NOW: &str = returning_request_type!(
-    "UPDATE mdm_queue SET state = 'not_now', not_now_count = not_now_count + 1, \
-     last_not_now_at = $3, result_raw = $4, not_now_session = (SELECT session_seq \
-     FROM mdm_enrollments WHERE id = $1) WHERE enrollment_id = $1 AND command_uuid = $2 \
-     AND state IN ('queued', 'sent', 'not_now')"
+// A late report on a cancelled command is kept in the history only.
+macro_rules! answered {
+    () => {
+        concat!(
+            "UPDATE mdm_queue SET state = $8, answered_at = $5, result_raw = $4, \
+             error_chain = $6 WHERE $8 IS NOT NULL AND enrollment_id = $1 \
+             AND command_uuid = $2 AND state <> 'cancelled'",
+            settled!()
+        )
+    };
+}
+
+// Only a DeviceInformation this very report acknowledged stores inventory.
+macro_rules! inventory {
+    () => {
+        "UPDATE mdm_enrollments SET inventory = $12, inventory_at = $20, \
+         device_name = COALESCE($13, device_name), os_version = COALESCE($14, os_version), \
+         build_version = COALESCE($15, build_version), \
+         product_name = COALESCE($16, product_name), model = COALESCE($17, model), \
+         updated_at = $20 WHERE id = $1 AND $12 IS NOT NULL AND $3 = 'Acknowledged' \
+         AND EXISTS (SELECT 1 FROM mdm_queue q JOIN mdm_commands c \
+         ON c.command_uuid = q.command_uuid WHERE q.enrollment_id = $1 \
+         AND q.command_uuid = $2 AND q.state = 'acknowledged' AND q.answered_at = $5 \
+         AND c.request_type = 'DeviceInformation')"
+    };
+}
+
+// An Idle poll opens a new session: NotNow'd commands of earlier sessions become due.
+macro_rules! touch {
+    () => {
+        "UPDATE mdm_enrollments SET session_seq = session_seq + $10, last_seen_at = CASE \
+         WHEN $18 = 1 AND (last_seen_at IS NULL OR last_seen_at < $5) THEN $5 \
+         ELSE last_seen_at END WHERE id = $1 AND ($18 = 1 OR $10 = 1)"
+    };
+}
+
+// The state test is repeated in the outer WHERE so a concurrent claim of the same row (which
+// re-checks the row after waiting for the first one's lock) matches nothing. The command
+// itself comes back with the claim.
+macro_rules! claim {
+    () => {
+        "UPDATE mdm_queue SET state = 'sent', sent_at = $5, deliveries = deliveries + 1 \
+         WHERE $19 = 1 AND enrollment_id = $1 AND seq = (SELECT seq FROM mdm_queue \
+         WHERE enrollment_id = $1 AND (state = 'queued' OR (state = 'not_now' \
+         AND not_now_session < (SELECT session_seq FROM mdm_enrollments WHERE id = $1)) \
+         OR (state = 'sent' AND $10 = 1 AND sent_at < $11)) ORDER BY seq LIMIT 1) \
+         AND (state = 'queued' OR state = 'not_now' OR (state = 'sent' AND $10 = 1 \
+         AND sent_at < $11)) RETURNING 'claimed' AS step, command_uuid, \
+         (SELECT c.request_type FROM mdm_commands c \
+         WHERE c.command_uuid = mdm_queue.command_uuid) AS request_type, \
+         (SELECT c.raw FROM mdm_commands c WHERE c.command_uuid = mdm_queue.command_uuid) AS raw"
+    };
+}
+
+/// The whole exchange as one SQLite script.
+const SCRIPT: &str = concat!(
+    "BEGIN IMMEDIATE; ",
+    insert_report!(),
+    "; ",
+    not_now!(),
+    "; ",
+    answered!(),
+    "; ",
+    inventory!(),
+    "; ",
+    touch!(),
+    "; ",
+    claim!(),
+    "; COMMIT"
 );
 
-// A late report on a cancelled command is kept in the history only.
-const ANSWERED: &str = returning_request_type!(
-    "UPDATE mdm_queue SET state = $3, answered_at = $4, result_raw = $5, error_chain = $6 \
-     WHERE enrollment_id = $1 AND command_uuid = $2 AND state <> 'cancelled'"
-);
+/// What one request does; see [`MdmExchange`].
+pub(super) struct Plan<'a> {
+    pub enrollment_id: &'a str,
+    pub report: Option<&'a MdmReport>,
+    pub inventory: Option<&'a MdmInventoryUpdate>,
+    /// Note the contact (`last_seen_at`).
+    pub touch: bool,
+    /// Claim the next command.
+    pub claim: bool,
+    /// Open a new session (an Idle poll).
+    pub idle: bool,
+    pub at: OffsetDateTime,
+}
+
+impl Plan<'_> {
+    /// The steps to run one by one, each with whether this plan needs it.
+    fn steps(&self) -> [(&'static str, bool); 6] {
+        let status = self.report.map(|r| CommandState::from_status(&r.status));
+        [
+            (insert_report!(), self.report.is_some()),
+            (not_now!(), status == Some(Some(CommandState::NotNow))),
+            (
+                answered!(),
+                matches!(status, Some(Some(s)) if s != CommandState::NotNow),
+            ),
+            (inventory!(), self.inventory.is_some()),
+            (touch!(), self.touch || self.idle),
+            (claim!(), self.claim),
+        ]
+    }
+
+    fn args(&self) -> Vec<Arg> {
+        let r = self.report;
+        let state = r
+            .and_then(|r| CommandState::from_status(&r.status))
+            .filter(|s| *s != CommandState::NotNow)
+            .map(|s| s.as_str().to_owned());
+        let inv = self.inventory;
+        let text = |f: fn(&MdmInventoryUpdate) -> &Option<String>| inv.and_then(|u| f(u).clone());
+        let flag = |b: bool| Arg::from(i64::from(b));
+        vec![
+            Arg::from(self.enrollment_id),
+            Arg::from(r.map_or("", |r| r.command_uuid.as_str())),
+            Arg::from(r.map_or("", |r| r.status.as_str())),
+            Arg::from(r.map(|r| r.raw.as_slice())),
+            Arg::from(self.at),
+            Arg::from(
+                r.and_then(|r| r.error_chain.as_ref())
+                    .map(|c| c.to_string()),
+            ),
+            flag(r.is_some()),
+            Arg::from(state),
+            flag(r.is_some_and(|r| r.status == "NotNow")),
+            flag(self.idle),
+            Arg::from(self.at - REDELIVER_AFTER),
+            Arg::from(inv.map(|u| u.inventory.to_string())),
+            Arg::from(text(|u| &u.device_name)),
+            Arg::from(text(|u| &u.os_version)),
+            Arg::from(text(|u| &u.build_version)),
+            Arg::from(text(|u| &u.product_name)),
+            Arg::from(text(|u| &u.model)),
+            flag(self.touch),
+            flag(self.claim),
+            Arg::from(inv.map_or(self.at, |u| u.at)),
+        ]
+    }
+}
 
 pub(super) fn validate_report(r: &MdmReport) -> Result<(), StoreError> {
     non_empty("command_uuid", &r.command_uuid)?;
     non_empty("status", &r.status)
 }
 
-/// Stores the report in the history and moves its command's state. Returns the settled
-/// command's request type (`None` when no waiting row matched).
-pub(super) async fn settle(tx: &mut dyn Tx, r: &MdmReport) -> Result<Option<String>, StoreError> {
-    tx.execute(
-        q(
-            "INSERT INTO mdm_command_reports (enrollment_id, command_uuid, status, raw, \
-               received_at) SELECT id, $2, $3, $4, $5 FROM mdm_enrollments WHERE id = $1",
-        )
-        .bind(r.enrollment_id.as_str())
-        .bind(r.command_uuid.as_str())
-        .bind(r.status.as_str())
-        .bind(r.raw.as_slice())
-        .bind(r.at),
-    )
-    .await?;
-    let rows = match CommandState::from_status(&r.status) {
-        Some(CommandState::NotNow) => {
-            tx.fetch_all(
-                q(NOT_NOW)
-                    .bind(r.enrollment_id.as_str())
-                    .bind(r.command_uuid.as_str())
-                    .bind(r.at)
-                    .bind(r.raw.as_slice()),
-            )
-            .await?
-        }
-        Some(state) => {
-            let chain = r.error_chain.as_ref().map(|c| c.to_string());
-            tx.fetch_all(
-                q(ANSWERED)
-                    .bind(r.enrollment_id.as_str())
-                    .bind(r.command_uuid.as_str())
-                    .bind(state.as_str())
-                    .bind(r.at)
-                    .bind(r.raw.as_slice())
-                    .bind(chain),
-            )
-            .await?
-        }
-        None => Vec::new(),
-    };
-    rows.first().map(|row| row.text("request_type")).transpose()
-}
-
-/// Claims the channel's next command (see [`CLAIM`]) and marks it sent.
-pub(super) async fn claim(
-    tx: &mut dyn Tx,
-    enrollment_id: &str,
-    mode: NextCommand,
-    at: OffsetDateTime,
-) -> Result<Option<MdmQueuedCommand>, StoreError> {
-    let rows = tx
-        .fetch_all(
-            q(CLAIM)
-                .bind(enrollment_id)
-                .bind(redelivers(mode))
-                .bind(at)
-                .bind(at - REDELIVER_AFTER),
-        )
-        .await?;
-    let Some(row) = rows.first() else {
-        return Ok(None);
-    };
-    Ok(Some(MdmQueuedCommand {
-        command_uuid: row.text("command_uuid")?,
-        request_type: row.text("request_type")?,
-        raw: row.bytes("raw")?,
-    }))
-}
-
-/// Notes the contact and, on an Idle poll, opens a new session (NotNow'd commands of earlier
-/// sessions become due again).
-pub(super) async fn touch(
-    tx: &mut dyn Tx,
-    enrollment_id: &str,
-    mode: NextCommand,
-    at: OffsetDateTime,
-) -> Result<(), StoreError> {
-    tx.execute(
-        q(
-            "UPDATE mdm_enrollments SET session_seq = session_seq + $2, \
-             last_seen_at = CASE WHEN last_seen_at IS NULL OR last_seen_at < $3 THEN $3 \
-             ELSE last_seen_at END WHERE id = $1",
-        )
-        .bind(enrollment_id)
-        .bind(i64::from(mode == NextCommand::AfterIdle))
-        .bind(at),
-    )
-    .await?;
-    Ok(())
-}
-
 impl SqlStore {
+    /// Runs a plan in one transaction: as one script where the backend takes one, else step
+    /// by step.
+    pub(super) async fn run_plan(&self, plan: &Plan<'_>) -> Result<MdmExchanged, StoreError> {
+        let args = plan.args();
+        let script = Query {
+            sql: SCRIPT,
+            args: args.clone(),
+        };
+        let rows = match self.db.script(script).await? {
+            Some(rows) => rows,
+            None => {
+                let mut tx = self.db.begin().await?;
+                let mut rows = Vec::new();
+                for (sql, needed) in plan.steps() {
+                    if needed {
+                        let step = Query {
+                            sql,
+                            args: args.clone(),
+                        };
+                        rows.extend(tx.fetch_all(step).await?);
+                    }
+                }
+                tx.commit().await?;
+                rows
+            }
+        };
+        outcome(&rows)
+    }
+
     pub(super) async fn exchange(&self, x: &MdmExchange) -> Result<MdmExchanged, StoreError> {
         non_empty("enrollment_id", &x.enrollment_id)?;
         if let Some(r) = &x.report {
@@ -170,36 +242,50 @@ impl SqlStore {
                 ));
             }
         }
-        if x.inventory
-            .as_ref()
-            .is_some_and(|u| u.enrollment_id != x.enrollment_id)
-        {
-            return Err(StoreError::invalid(
-                "inventory.enrollment_id",
-                "must be the exchange's enrollment",
-            ));
+        if let Some(u) = &x.inventory {
+            check_inventory(u)?;
+            if u.enrollment_id != x.enrollment_id {
+                return Err(StoreError::invalid(
+                    "inventory.enrollment_id",
+                    "must be the exchange's enrollment",
+                ));
+            }
         }
-        let inventory = x.inventory.as_ref().map(inventory_query).transpose()?;
-        let mut tx = self.db.begin().await?;
-        let settled = match &x.report {
-            Some(r) => settle(tx.as_mut(), r).await?,
-            None => None,
-        };
-        let acknowledged = x
-            .report
-            .as_ref()
-            .is_some_and(|r| r.status == "Acknowledged");
-        if let (Some(update), true, Some("DeviceInformation")) =
-            (inventory, acknowledged, settled.as_deref())
-        {
-            tx.execute(update).await?;
-        }
-        touch(tx.as_mut(), &x.enrollment_id, x.mode, x.at).await?;
-        let next = claim(tx.as_mut(), &x.enrollment_id, x.mode, x.at).await?;
-        tx.commit().await?;
-        Ok(MdmExchanged {
-            settled_request_type: settled,
-            next,
+        self.run_plan(&Plan {
+            enrollment_id: &x.enrollment_id,
+            report: x.report.as_ref(),
+            inventory: x.inventory.as_ref(),
+            touch: true,
+            claim: true,
+            idle: x.mode == NextCommand::AfterIdle,
+            at: x.at,
         })
+        .await
     }
+}
+
+/// Reads the rows the steps returned: the settled command's type and the claimed command.
+fn outcome(rows: &[Box<dyn Row>]) -> Result<MdmExchanged, StoreError> {
+    let mut out = MdmExchanged {
+        settled_request_type: None,
+        next: None,
+    };
+    for row in rows {
+        match row.text("step")?.as_str() {
+            "settled" => out.settled_request_type = row.opt_text("request_type")?,
+            "claimed" => {
+                out.next = Some(MdmQueuedCommand {
+                    command_uuid: row.text("command_uuid")?,
+                    request_type: row.text("request_type")?,
+                    raw: row.bytes("raw")?,
+                })
+            }
+            other => {
+                return Err(StoreError::Backend(format!(
+                    "exchange: unknown step {other}"
+                )))
+            }
+        }
+    }
+    Ok(out)
 }

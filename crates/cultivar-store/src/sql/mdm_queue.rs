@@ -4,7 +4,11 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{count, mdm_exchange, non_empty, q, Row, SqlStore};
+use super::{
+    count,
+    mdm_exchange::{self, Plan},
+    non_empty, q, Row, SqlStore,
+};
 use crate::{
     MdmCommandEntry, MdmCommandQuery, MdmCommandStore, MdmEnqueued, MdmExchange, MdmExchanged,
     MdmQueuedCommand, MdmReport, MdmReportEntry, NewMdmCommand, NextCommand, StoreError,
@@ -109,17 +113,16 @@ impl MdmCommandStore for SqlStore {
         mode: NextCommand,
         at: OffsetDateTime,
     ) -> Result<Option<MdmQueuedCommand>, StoreError> {
-        let mut tx = self.db.begin().await?;
-        if mode == NextCommand::AfterIdle {
-            tx.execute(
-                q("UPDATE mdm_enrollments SET session_seq = session_seq + 1 WHERE id = $1")
-                    .bind(enrollment_id),
-            )
-            .await?;
-        }
-        let next = mdm_exchange::claim(tx.as_mut(), enrollment_id, mode, at).await?;
-        tx.commit().await?;
-        Ok(next)
+        let plan = Plan {
+            enrollment_id,
+            report: None,
+            inventory: None,
+            touch: false,
+            claim: true,
+            idle: mode == NextCommand::AfterIdle,
+            at,
+        };
+        Ok(self.run_plan(&plan).await?.next)
     }
 
     async fn record_mdm_report(
@@ -127,9 +130,16 @@ impl MdmCommandStore for SqlStore {
         r: &MdmReport,
     ) -> Result<Option<MdmCommandEntry>, StoreError> {
         mdm_exchange::validate_report(r)?;
-        let mut tx = self.db.begin().await?;
-        mdm_exchange::settle(tx.as_mut(), r).await?;
-        tx.commit().await?;
+        let plan = Plan {
+            enrollment_id: &r.enrollment_id,
+            report: Some(r),
+            inventory: None,
+            touch: false,
+            claim: false,
+            idle: false,
+            at: r.at,
+        };
+        self.run_plan(&plan).await?;
         self.mdm_command_entry(&r.enrollment_id, &r.command_uuid)
             .await
     }

@@ -206,6 +206,13 @@ pub(crate) trait Db: Send + Sync {
     async fn fetch_optional(&self, q: Query) -> Result<Option<Box<dyn Row>>, SqlError>;
     async fn fetch_all(&self, q: Query) -> Result<Vec<Box<dyn Row>>, SqlError>;
     async fn begin(&self) -> Result<Box<dyn Tx>, SqlError>;
+    /// Runs a script that opens and commits its own transaction, in one call, and returns
+    /// every row its statements return; `None` where the backend takes one statement at a
+    /// time (the caller then runs the steps in a [`Tx`]).
+    async fn script(&self, q: Query) -> Result<Option<Vec<Box<dyn Row>>>, SqlError> {
+        let _ = q;
+        Ok(None)
+    }
     async fn ping(&self) -> Result<(), SqlError>;
     async fn close(&self);
 }

@@ -135,6 +135,26 @@ impl Db for SqliteDb {
         }))
     }
 
+    async fn script(&self, q: Query) -> Result<Option<Vec<Box<dyn Row>>>, SqlError> {
+        let writer = self.writer.clone();
+        // Its own task: a caller that goes away (a client hanging up) must not stop the
+        // script half-way with its transaction open on the shared writer connection.
+        let run = tokio::spawn(async move {
+            let mut conn = writer.acquire().await?;
+            let result = row::build(q).fetch_all(&mut *conn).await;
+            if result.is_err() {
+                // The script's own BEGIN may have opened a transaction that its failed
+                // statement left open: close it before the connection goes back to the pool.
+                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+            }
+            result
+        });
+        let rows = run.await.map_err(|e| {
+            SqlError::Other(StoreError::Backend(format!("sqlite script task: {e}")))
+        })??;
+        Ok(Some(rows.into_iter().map(boxed).collect()))
+    }
+
     async fn ping(&self) -> Result<(), SqlError> {
         sqlx::query("SELECT 1").execute(&self.writer).await?;
         Ok(())
