@@ -1,4 +1,4 @@
-# Helpers for scripts/test: provide PostgreSQL and Chromium when they are missing.
+# Helpers for scripts/test: provide PostgreSQL, Chromium and scepclient when they are missing.
 # Sourced, not run. Everything comes from Debian's packages.
 
 apt_install() {
@@ -57,4 +57,16 @@ ensure_chromium() {
   fi
   export CULTIVAR_CHROMIUM=${CULTIVAR_CHROMIUM:-$(command -v chromium)}
   export CULTIVAR_CHROMEDRIVER=${CULTIVAR_CHROMEDRIVER:-$(command -v chromedriver)}
+}
+
+# Sets CULTIVAR_SCEPCLIENT: micromdm's RFC 8894 client (Debian's scep), for the SCEP interop test.
+ensure_scepclient() {
+  if ! command -v scepclient >/dev/null; then
+    apt_install scep || {
+      if [ "${CI:-}" = true ]; then echo "scepclient is required in CI" >&2; return 1; fi
+      echo "warning: scepclient unavailable; the SCEP interop test will be skipped" >&2
+      return 0
+    }
+  fi
+  export CULTIVAR_SCEPCLIENT=${CULTIVAR_SCEPCLIENT:-$(command -v scepclient)}
 }

@@ -198,7 +198,7 @@ fn bad_csr_inside_is_rejected() {
 }
 
 #[test]
-fn caps_advertise_what_is_implemented() {
+fn caps_advertise_what_is_implemented_and_not_renewal() {
     let caps: Vec<&str> = ca_caps().lines().collect();
     for cap in [
         "AES",
@@ -207,10 +207,11 @@ fn caps_advertise_what_is_implemented() {
         "SHA-1",
         "POSTPKIOperation",
         "SCEPStandard",
-        "Renewal",
     ] {
         assert!(caps.contains(&cap), "{cap}");
     }
+    // RenewalReq is refused (FAILURE badRequest), so renewal is not advertised.
+    assert!(!caps.contains(&"Renewal"), "{caps:?}");
     let ca = ca();
     let der = ca.certificate_der().unwrap();
     assert_eq!(X509::from_der(&der).unwrap().to_der().unwrap(), der);

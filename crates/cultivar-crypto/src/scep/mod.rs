@@ -10,6 +10,7 @@
 mod attrs;
 mod client;
 mod csr;
+mod des_envelope;
 mod server;
 
 pub use client::{build_pkcs_req, decode_cert_rep, CertRep};
@@ -18,10 +19,11 @@ pub use server::{decode_pki_message, encode_cert_rep, encode_cert_rep_failure};
 
 use crate::smime::ContentCipher;
 
-/// What `GetCACaps` answers (RFC 8894 3.5.2). Renewal is listed because
-/// `RenewalReq` is decoded like `PKCSReq`.
+/// What `GetCACaps` answers (RFC 8894 3.5.2). No `Renewal`: a `RenewalReq`
+/// decodes but is answered FAILURE badRequest, since Apple devices renew their
+/// identity by reinstalling the enrollment profile, not by SCEP renewal.
 pub fn ca_caps() -> &'static str {
-    "AES\nPOSTPKIOperation\nSHA-256\nSHA-1\nDES3\nSCEPStandard\nRenewal\n"
+    "AES\nPOSTPKIOperation\nSHA-256\nSHA-1\nDES3\nSCEPStandard\n"
 }
 
 /// The messageType attribute (RFC 8894 3.2.1.2).
@@ -118,6 +120,7 @@ pub struct PkiRequest {
     pub csr_der: Vec<u8>,
     /// From the CSR's challengePassword attribute.
     pub challenge_password: Option<String>,
-    /// The cipher the client used; CertRep is encrypted the same way.
+    /// The cipher the CertRep is encrypted with: the client's own, except
+    /// 3DES for a single-DES request (see `des_envelope`).
     pub content_cipher: ContentCipher,
 }

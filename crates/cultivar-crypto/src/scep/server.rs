@@ -5,6 +5,7 @@ use openssl::stack::Stack;
 use openssl::x509::X509;
 
 use super::attrs::{self, bad, missing};
+use super::des_envelope::{decrypt_des_envelope, OID_DES_CBC};
 use super::{csr, FailInfo, MessageType, PkiRequest};
 use crate::ca::{load_csr, CertificateAuthority, IssuedCertificate};
 use crate::cms::{self, build, SignatureDigest};
@@ -47,8 +48,7 @@ pub fn decode_pki_message(
             .ok_or_else(|| missing("transactionID"))?;
     let sender_nonce = attrs::read_nonce(&outline, attrs::OID_SENDER_NONCE, "senderNonce")?
         .ok_or_else(|| missing("senderNonce"))?;
-    let content_cipher = cipher_of(&envelope)?;
-    let plaintext = decrypt(&envelope, ca)?;
+    let (content_cipher, plaintext) = open_envelope(&envelope, ca)?;
     let (csr_der, challenge_password) = match message_type {
         MessageType::PkcsReq | MessageType::RenewalReq => checked_csr(plaintext)?,
         _ => (Vec::new(), None),
@@ -66,21 +66,35 @@ pub fn decode_pki_message(
     })
 }
 
-fn cipher_of(envelope: &[u8]) -> Result<ContentCipher, CryptoError> {
+/// Decrypts the request envelope; returns it with the cipher the CertRep will use.
+fn open_envelope(
+    envelope: &[u8],
+    ca: &CertificateAuthority,
+) -> Result<(ContentCipher, Vec<u8>), CryptoError> {
     let oid = attrs::envelope_cipher_oid(envelope).map_err(|reason| {
         bad(
             "pkcsPKIEnvelope",
             &format!("not a CMS EnvelopedData ({reason})"),
         )
     })?;
-    Ok(match oid.as_str() {
+    if oid == OID_DES_CBC {
+        // Legacy clients: answered with 3DES, which OpenSSL has without its legacy provider.
+        let plaintext = decrypt_des_envelope(envelope, ca)?;
+        return Ok((ContentCipher::Des3Cbc, plaintext));
+    }
+    Ok((cipher_of(&oid)?, decrypt(envelope, ca)?))
+}
+
+fn cipher_of(oid: &str) -> Result<ContentCipher, CryptoError> {
+    Ok(match oid {
         "2.16.840.1.101.3.4.1.2" => ContentCipher::Aes128Cbc,
         "2.16.840.1.101.3.4.1.22" => ContentCipher::Aes192Cbc,
         "2.16.840.1.101.3.4.1.42" => ContentCipher::Aes256Cbc,
         "1.2.840.113549.3.7" => ContentCipher::Des3Cbc,
         other => {
-            let reason =
-                format!("content cipher {other} is not supported (expected AES-CBC or 3DES-CBC)");
+            let reason = format!(
+                "content cipher {other} is not supported (expected AES-CBC, 3DES-CBC or DES-CBC)"
+            );
             return Err(bad("pkcsPKIEnvelope", &reason));
         }
     })
