@@ -47,11 +47,12 @@ pub use model::{
     AdeOsDefault, AdeProfile, AdeProfileDefinition, AdeProfileUsage, AdePushRecord, AdePushState,
     AdminUser, ApiKey, AuditEntry, CommandState, ConsoleSession, DeviceChange, DeviceGroup,
     DeviceGroupUpdate, DeviceProfileAssignment, GroupKind, GroupMembership, MdmAuthenticate,
-    MdmCertBinding, MdmCommandEntry, MdmCommandQuery, MdmEnqueued, MdmEnrollment, MdmExchange,
-    MdmExchanged, MdmQueuedCommand, MdmReport, MdmReportEntry, MdmTokenUpdate, MembersAdded,
-    NewAbmServer, NewAdeProfile, NewAdminUser, NewApiKey, NewAuditEntry, NewDeviceGroup,
-    NewMdmCommand, NewSyncRun, NextCommand, PageCommit, PageCounts, PushResult, Role, SyncPhase,
-    SyncRun, SyncRunEnd, SyncState, TokenInstall, ADE_OSES, SYNC_OUTCOMES, SYNC_TRIGGERS,
+    MdmCertBinding, MdmCertCheck, MdmCommandEntry, MdmCommandQuery, MdmEnqueued, MdmEnrollment,
+    MdmExchange, MdmExchanged, MdmQueuedCommand, MdmReport, MdmReportEntry, MdmTokenUpdate,
+    MembersAdded, NewAbmServer, NewAdeProfile, NewAdminUser, NewApiKey, NewAuditEntry,
+    NewDeviceGroup, NewMdmCommand, NewSyncRun, NextCommand, PageCommit, PageCounts, PushResult,
+    Role, SyncPhase, SyncRun, SyncRunEnd, SyncState, TokenInstall, ADE_OSES, SYNC_OUTCOMES,
+    SYNC_TRIGGERS,
 };
 pub use model::{ChallengePurpose, MdmChallenge, MdmIssuedCert};
 pub use model::{MdmDeviceCa, MdmInventory, MdmInventoryUpdate};

@@ -5,11 +5,11 @@
 //! command, so one odd answer never blocks the queue behind it.
 
 use cultivar_mdm_proto::{CheckinMessage, CommandResult, EnrollmentIdentity};
-use cultivar_store::{MdmExchange, MdmReport, NextCommand};
+use cultivar_store::{MdmCertCheck, MdmExchange, MdmReport, NextCommand};
 use plist::{Dictionary, Value};
 
 use super::checkin::parse_body;
-use super::identity::{DeviceCertificate, DeviceRequest};
+use super::identity::{binding_refusal, DeviceCertificate, DeviceRequest};
 use super::inventory::{inventory_update, plist_to_json};
 use super::{MdmError, MdmReply, MdmService};
 
@@ -83,7 +83,7 @@ impl MdmService {
     ) -> Result<MdmReply, MdmError> {
         let report = Report::read(&dict)?;
         let id = report.identity.id.as_str();
-        self.check_bound(cert, report.identity.device_id()).await?;
+        let device_id = report.identity.device_id();
         let now = self.clock.now();
         let mode = match report.status.as_str() {
             "Idle" => NextCommand::AfterIdle,
@@ -112,8 +112,16 @@ impl MdmService {
             inventory,
             mode,
             at: now,
+            // Checked inside the exchange, so a refused request writes nothing.
+            cert: Some(MdmCertCheck {
+                cert_sha256: cert.sha256.clone(),
+                device_id: device_id.to_owned(),
+            }),
         };
         let done = self.store.mdm_exchange(&exchange).await?;
+        if let Some(refusal) = binding_refusal(done.cert_bound_to.as_deref(), device_id) {
+            return Err(refusal);
+        }
         match done.next {
             Some(command) => Ok(MdmReply::Plist(command.raw)),
             None => Ok(MdmReply::Empty),

@@ -138,16 +138,23 @@ impl MdmService {
         cert: &DeviceCertificate,
         device_id: &str,
     ) -> Result<(), MdmError> {
-        match self.store.mdm_cert_binding(&cert.sha256).await? {
-            Some(b) if b.enrollment_id == device_id => Ok(()),
-            Some(_) => Err(MdmError::forbidden(format!(
-                "identity certificate: bound to another enrollment, not {device_id}"
-            ))),
-            None => Err(MdmError::forbidden(format!(
-                "identity certificate: not bound to enrollment {device_id} (the device must \
-                 Authenticate with it first)"
-            ))),
-        }
+        let bound = self.store.mdm_cert_binding(&cert.sha256).await?;
+        binding_refusal(bound.map(|b| b.enrollment_id).as_deref(), device_id).map_or(Ok(()), Err)
+    }
+}
+
+/// The refusal (403) when a certificate bound to `bound_to` (or to nothing) is used for the
+/// device channel `device_id`; `None` when it may.
+pub(crate) fn binding_refusal(bound_to: Option<&str>, device_id: &str) -> Option<MdmError> {
+    match bound_to {
+        Some(b) if b == device_id => None,
+        Some(_) => Some(MdmError::forbidden(format!(
+            "identity certificate: bound to another enrollment, not {device_id}"
+        ))),
+        None => Some(MdmError::forbidden(format!(
+            "identity certificate: not bound to enrollment {device_id} (the device must \
+             Authenticate with it first)"
+        ))),
     }
 }
 

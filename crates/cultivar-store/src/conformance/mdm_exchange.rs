@@ -1,9 +1,9 @@
 //! One command-channel request in one transaction: the report settled, the contact noted, the
 //! next command claimed, with the same queue rules as the separate calls.
 
-use super::mdm::{command, enrolled, report};
+use super::mdm::{authenticate, command, enrolled, report, token_update};
 use super::{assert_invalid, at, found, must};
-use crate::{MdmExchange, MdmExchanged, MdmInventoryUpdate, NextCommand, Store};
+use crate::{MdmCertCheck, MdmExchange, MdmExchanged, MdmInventoryUpdate, NextCommand, Store};
 
 fn inventory(id: &str, name: &str) -> MdmInventoryUpdate {
     MdmInventoryUpdate {
@@ -25,6 +25,7 @@ fn exchange(id: &str, report: Option<crate::MdmReport>, mode: NextCommand, s: i6
         inventory: None,
         mode,
         at: at(1_700_000_300 + s, 0),
+        cert: None,
     }
 }
 
@@ -83,6 +84,7 @@ pub async fn mdm_exchange_session(store: &dyn Store) {
     assert_eq!(
         put_off,
         MdmExchanged {
+            cert_bound_to: None,
             settled_request_type: Some("ProfileList".to_owned()),
             next: None
         },
@@ -123,6 +125,7 @@ pub async fn mdm_exchange_rules(store: &dyn Store) {
     assert_eq!(
         done,
         MdmExchanged {
+            cert_bound_to: None,
             settled_request_type: None,
             next: None
         }
@@ -161,4 +164,51 @@ pub async fn mdm_exchange_rules(store: &dyn Store) {
         "enrollment_id",
         "empty id",
     );
+}
+
+/// With a certificate to check, the exchange writes only when the certificate's latest binding
+/// is the device channel named: another channel's certificate, or one never bound, changes
+/// nothing and says whom (if anyone) it is bound to.
+pub async fn mdm_exchange_checks_the_certificate(store: &dyn Store) {
+    let (id, other) = (enrolled(store).await, enrolled(store).await);
+    let cert = super::unique("cert");
+    must(
+        store.store_authenticate(&authenticate(&other, &cert)).await,
+        "authenticate other",
+    );
+    must(
+        store
+            .store_token_update(&token_update(&other, &other, 1))
+            .await,
+        "token update other",
+    );
+    let c = command("DeviceInformation", 0);
+    must(
+        store
+            .enqueue_mdm_command(&c, std::slice::from_ref(&id))
+            .await,
+        "enqueue",
+    );
+    let before = found(store.mdm_enrollment(&id).await, "before");
+    let with = |cert: &str, device: &str| {
+        let mut x = exchange(&id, None, NextCommand::AfterIdle, 10);
+        x.cert = Some(MdmCertCheck {
+            cert_sha256: cert.to_owned(),
+            device_id: device.to_owned(),
+        });
+        x
+    };
+    let foreign = must(store.mdm_exchange(&with(&cert, &id)).await, "foreign cert");
+    assert_eq!(foreign.cert_bound_to.as_deref(), Some(other.as_str()));
+    assert_eq!(foreign.next, None, "nothing handed out");
+    let unbound = must(
+        store.mdm_exchange(&with("no-such-cert", &id)).await,
+        "unbound",
+    );
+    assert_eq!((unbound.cert_bound_to, unbound.next), (None, None));
+    assert_eq!(found(store.mdm_enrollment(&id).await, "after"), before);
+    let entry = found(store.mdm_command_entry(&id, &c.command_uuid).await, "entry");
+    assert_eq!(entry.state, crate::CommandState::Queued, "still queued");
+    let own = must(store.mdm_exchange(&with(&cert, &other)).await, "own cert");
+    assert_eq!(own.cert_bound_to.as_deref(), Some(other.as_str()));
 }

@@ -85,7 +85,9 @@ pub use mdm::{
 };
 pub use mdm_checkin::{mdm_device_ca_created_once, mdm_inventory_round_trip};
 pub use mdm_devices::mdm_device_channels_by_key;
-pub use mdm_exchange::{mdm_exchange_rules, mdm_exchange_session};
+pub use mdm_exchange::{
+    mdm_exchange_checks_the_certificate, mdm_exchange_rules, mdm_exchange_session,
+};
 pub use mdm_push::{
     mdm_push_cert_pending_and_install, mdm_push_error_cleared_by_token_update, mdm_push_errors,
 };
@@ -169,6 +171,7 @@ cases![
     mdm_queue_order_and_not_now,
     mdm_exchange_session,
     mdm_exchange_rules,
+    mdm_exchange_checks_the_certificate,
     mdm_queue_claims_and_cancel,
     mdm_activity_log,
     mdm_reauthenticate_clears_queue,

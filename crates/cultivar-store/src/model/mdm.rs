@@ -264,11 +264,25 @@ pub struct MdmExchange {
     pub inventory: Option<crate::MdmInventoryUpdate>,
     pub mode: NextCommand,
     pub at: OffsetDateTime,
+    /// When given, nothing is written unless the certificate's latest binding is to this
+    /// device channel (see [`MdmExchanged::cert_bound_to`]).
+    pub cert: Option<MdmCertCheck>,
+}
+
+/// The identity certificate a request came with, and the device channel it must be bound to
+/// (a user channel's requests use its device's certificate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MdmCertCheck {
+    pub cert_sha256: String,
+    pub device_id: String,
 }
 
 /// What an exchange did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MdmExchanged {
+    /// The channel the exchange's certificate is bound to (its latest binding); `None` when
+    /// not bound or not checked. A mismatch means nothing was written.
+    pub cert_bound_to: Option<String>,
     /// The request type of the command the report settled; `None` when no waiting command
     /// matched (unknown, cancelled, or an Idle poll).
     pub settled_request_type: Option<String>,

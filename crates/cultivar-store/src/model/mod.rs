@@ -38,9 +38,9 @@ pub use device_group::{
     DeviceGroup, DeviceGroupUpdate, GroupKind, GroupMembership, MembersAdded, NewDeviceGroup,
 };
 pub use mdm::{
-    CommandState, MdmAuthenticate, MdmCertBinding, MdmCommandEntry, MdmCommandQuery, MdmEnqueued,
-    MdmEnrollment, MdmExchange, MdmExchanged, MdmQueuedCommand, MdmReport, MdmReportEntry,
-    MdmTokenUpdate, NewMdmCommand, NextCommand,
+    CommandState, MdmAuthenticate, MdmCertBinding, MdmCertCheck, MdmCommandEntry, MdmCommandQuery,
+    MdmEnqueued, MdmEnrollment, MdmExchange, MdmExchanged, MdmQueuedCommand, MdmReport,
+    MdmReportEntry, MdmTokenUpdate, NewMdmCommand, NextCommand,
 };
 pub use mdm_checkin::{MdmDeviceCa, MdmInventory, MdmInventoryUpdate};
 pub use mdm_push::{

@@ -14,8 +14,8 @@ use time::OffsetDateTime;
 
 use super::{mdm_checkin::check_inventory, non_empty, Arg, Query, Row, SqlStore};
 use crate::{
-    CommandState, MdmExchange, MdmExchanged, MdmInventoryUpdate, MdmQueuedCommand, MdmReport,
-    NextCommand, StoreError,
+    CommandState, MdmCertCheck, MdmExchange, MdmExchanged, MdmInventoryUpdate, MdmQueuedCommand,
+    MdmReport, NextCommand, StoreError,
 };
 
 /// How long a command handed out without an answer waits before an Idle poll may have it
@@ -27,12 +27,33 @@ pub const REDELIVER_AFTER: time::Duration = time::Duration::minutes(5);
 // $7 has a report, $8 the state an answer moves to, $9 is NotNow, $10 is an Idle poll (new
 // session, may redeliver), $11 redeliver what was sent before this, $12 inventory JSON,
 // $13-$17 device name, OS version, build, product, model, $18 note the contact, $19 claim,
-// $20 inventory time.
+// $20 inventory time, $21 the identity certificate's SHA-256 (NULL: not checked), $22 the
+// device channel it must be bound to.
+
+// Every write is guarded by the certificate check, so a refused request changes nothing.
+macro_rules! bound {
+    () => {
+        " AND ($21 IS NULL OR $22 = (SELECT b.enrollment_id FROM mdm_cert_bindings b \
+         WHERE b.cert_sha256 = $21 ORDER BY b.bound_at DESC LIMIT 1))"
+    };
+}
+
+/// Whom the certificate is bound to (its latest binding).
+macro_rules! binding {
+    () => {
+        "SELECT 'binding' AS step, enrollment_id FROM mdm_cert_bindings \
+         WHERE $21 IS NOT NULL AND cert_sha256 = $21 ORDER BY bound_at DESC LIMIT 1"
+    };
+}
 
 macro_rules! insert_report {
     () => {
-        "INSERT INTO mdm_command_reports (enrollment_id, command_uuid, status, raw, received_at) \
-         SELECT id, $2, $3, $4, $5 FROM mdm_enrollments WHERE id = $1 AND $7 = 1"
+        concat!(
+            "INSERT INTO mdm_command_reports (enrollment_id, command_uuid, status, raw, \
+             received_at) SELECT id, $2, $3, $4, $5 FROM mdm_enrollments WHERE id = $1 \
+             AND $7 = 1",
+            bound!()
+        )
     };
 }
 
@@ -52,6 +73,7 @@ macro_rules! not_now {
              last_not_now_at = $5, result_raw = $4, not_now_session = (SELECT session_seq \
              FROM mdm_enrollments WHERE id = $1) WHERE $9 = 1 AND enrollment_id = $1 \
              AND command_uuid = $2 AND state IN ('queued', 'sent', 'not_now')",
+            bound!(),
             settled!()
         )
     };
@@ -64,6 +86,7 @@ macro_rules! answered {
             "UPDATE mdm_queue SET state = $8, answered_at = $5, result_raw = $4, \
              error_chain = $6 WHERE $8 IS NOT NULL AND enrollment_id = $1 \
              AND command_uuid = $2 AND state <> 'cancelled'",
+            bound!(),
             settled!()
         )
     };
@@ -72,7 +95,8 @@ macro_rules! answered {
 // Only a DeviceInformation this very report acknowledged stores inventory.
 macro_rules! inventory {
     () => {
-        "UPDATE mdm_enrollments SET inventory = $12, inventory_at = $20, \
+        concat!(
+            "UPDATE mdm_enrollments SET inventory = $12, inventory_at = $20, \
          device_name = COALESCE($13, device_name), os_version = COALESCE($14, os_version), \
          build_version = COALESCE($15, build_version), \
          product_name = COALESCE($16, product_name), model = COALESCE($17, model), \
@@ -80,16 +104,21 @@ macro_rules! inventory {
          AND EXISTS (SELECT 1 FROM mdm_queue q JOIN mdm_commands c \
          ON c.command_uuid = q.command_uuid WHERE q.enrollment_id = $1 \
          AND q.command_uuid = $2 AND q.state = 'acknowledged' AND q.answered_at = $5 \
-         AND c.request_type = 'DeviceInformation')"
+         AND c.request_type = 'DeviceInformation')",
+            bound!()
+        )
     };
 }
 
 // An Idle poll opens a new session: NotNow'd commands of earlier sessions become due.
 macro_rules! touch {
     () => {
-        "UPDATE mdm_enrollments SET session_seq = session_seq + $10, last_seen_at = CASE \
-         WHEN $18 = 1 AND (last_seen_at IS NULL OR last_seen_at < $5) THEN $5 \
-         ELSE last_seen_at END WHERE id = $1 AND ($18 = 1 OR $10 = 1)"
+        concat!(
+            "UPDATE mdm_enrollments SET session_seq = session_seq + $10, last_seen_at = CASE \
+             WHEN $18 = 1 AND (last_seen_at IS NULL OR last_seen_at < $5) THEN $5 \
+             ELSE last_seen_at END WHERE id = $1 AND ($18 = 1 OR $10 = 1)",
+            bound!()
+        )
     };
 }
 
@@ -98,22 +127,29 @@ macro_rules! touch {
 // itself comes back with the claim.
 macro_rules! claim {
     () => {
-        "UPDATE mdm_queue SET state = 'sent', sent_at = $5, deliveries = deliveries + 1 \
-         WHERE $19 = 1 AND enrollment_id = $1 AND seq = (SELECT seq FROM mdm_queue \
-         WHERE enrollment_id = $1 AND (state = 'queued' OR (state = 'not_now' \
-         AND not_now_session < (SELECT session_seq FROM mdm_enrollments WHERE id = $1)) \
-         OR (state = 'sent' AND $10 = 1 AND sent_at < $11)) ORDER BY seq LIMIT 1) \
-         AND (state = 'queued' OR state = 'not_now' OR (state = 'sent' AND $10 = 1 \
-         AND sent_at < $11)) RETURNING 'claimed' AS step, command_uuid, \
-         (SELECT c.request_type FROM mdm_commands c \
-         WHERE c.command_uuid = mdm_queue.command_uuid) AS request_type, \
-         (SELECT c.raw FROM mdm_commands c WHERE c.command_uuid = mdm_queue.command_uuid) AS raw"
+        concat!(
+            "UPDATE mdm_queue SET state = 'sent', sent_at = $5, deliveries = deliveries + 1 \
+             WHERE $19 = 1 AND enrollment_id = $1 AND seq = (SELECT seq FROM mdm_queue \
+             WHERE enrollment_id = $1 AND (state = 'queued' OR (state = 'not_now' \
+             AND not_now_session < (SELECT session_seq FROM mdm_enrollments WHERE id = $1)) \
+             OR (state = 'sent' AND $10 = 1 AND sent_at < $11)) ORDER BY seq LIMIT 1) \
+             AND (state = 'queued' OR state = 'not_now' OR (state = 'sent' AND $10 = 1 \
+             AND sent_at < $11))",
+            bound!(),
+            " RETURNING 'claimed' AS step, command_uuid, \
+             (SELECT c.request_type FROM mdm_commands c \
+             WHERE c.command_uuid = mdm_queue.command_uuid) AS request_type, \
+             (SELECT c.raw FROM mdm_commands c \
+             WHERE c.command_uuid = mdm_queue.command_uuid) AS raw"
+        )
     };
 }
 
 /// The whole exchange as one SQLite script.
 const SCRIPT: &str = concat!(
     "BEGIN IMMEDIATE; ",
+    binding!(),
+    "; ",
     insert_report!(),
     "; ",
     not_now!(),
@@ -140,13 +176,16 @@ pub(super) struct Plan<'a> {
     /// Open a new session (an Idle poll).
     pub idle: bool,
     pub at: OffsetDateTime,
+    /// Write only if this certificate is bound to that device channel.
+    pub cert: Option<&'a MdmCertCheck>,
 }
 
 impl Plan<'_> {
     /// The steps to run one by one, each with whether this plan needs it.
-    fn steps(&self) -> [(&'static str, bool); 6] {
+    fn steps(&self) -> [(&'static str, bool); 7] {
         let status = self.report.map(|r| CommandState::from_status(&r.status));
         [
+            (binding!(), self.cert.is_some()),
             (insert_report!(), self.report.is_some()),
             (not_now!(), status == Some(Some(CommandState::NotNow))),
             (
@@ -192,6 +231,8 @@ impl Plan<'_> {
             flag(self.touch),
             flag(self.claim),
             Arg::from(inv.map_or(self.at, |u| u.at)),
+            Arg::from(self.cert.map(|c| c.cert_sha256.as_str())),
+            Arg::from(self.cert.map(|c| c.device_id.as_str())),
         ]
     }
 }
@@ -222,6 +263,10 @@ impl SqlStore {
                             args: args.clone(),
                         };
                         rows.extend(tx.fetch_all(step).await?);
+                    }
+                    // Not bound: the guarded writes would change nothing; skip them.
+                    if sql == binding!() && !is_bound(plan.cert, &rows)? {
+                        break;
                     }
                 }
                 tx.commit().await?;
@@ -259,19 +304,33 @@ impl SqlStore {
             claim: true,
             idle: x.mode == NextCommand::AfterIdle,
             at: x.at,
+            cert: x.cert.as_ref(),
         })
         .await
+    }
+}
+
+/// Whether the binding row (if any) names the device channel the check asks for.
+fn is_bound(cert: Option<&MdmCertCheck>, rows: &[Box<dyn Row>]) -> Result<bool, StoreError> {
+    let Some(check) = cert else {
+        return Ok(true);
+    };
+    match rows.first() {
+        Some(row) => Ok(row.text("enrollment_id")? == check.device_id),
+        None => Ok(false),
     }
 }
 
 /// Reads the rows the steps returned: the settled command's type and the claimed command.
 fn outcome(rows: &[Box<dyn Row>]) -> Result<MdmExchanged, StoreError> {
     let mut out = MdmExchanged {
+        cert_bound_to: None,
         settled_request_type: None,
         next: None,
     };
     for row in rows {
         match row.text("step")?.as_str() {
+            "binding" => out.cert_bound_to = Some(row.text("enrollment_id")?),
             "settled" => out.settled_request_type = row.opt_text("request_type")?,
             "claimed" => {
                 out.next = Some(MdmQueuedCommand {

@@ -121,6 +121,7 @@ impl MdmCommandStore for SqlStore {
             claim: true,
             idle: mode == NextCommand::AfterIdle,
             at,
+            cert: None,
         };
         Ok(self.run_plan(&plan).await?.next)
     }
@@ -138,6 +139,7 @@ impl MdmCommandStore for SqlStore {
             claim: false,
             idle: false,
             at: r.at,
+            cert: None,
         };
         self.run_plan(&plan).await?;
         self.mdm_command_entry(&r.enrollment_id, &r.command_uuid)

@@ -149,6 +149,7 @@ macro_rules! conformance_tests {
             mdm_queue_order_and_not_now,
             mdm_exchange_session,
             mdm_exchange_rules,
+            mdm_exchange_checks_the_certificate,
             mdm_queue_claims_and_cancel,
             mdm_activity_log,
             mdm_reauthenticate_clears_queue,
