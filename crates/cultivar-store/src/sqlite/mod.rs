@@ -46,7 +46,10 @@ pub(crate) async fn open(path: &str) -> Result<SqlStore, StoreError> {
     // colliding on SQLite's write lock, whose busy handler backs off in sleeps of up to 100 ms.
     // Each connection to an in-memory database is its own database, so that one connection
     // also serves the reads there and lives as long as the pool.
+    // No ping before each acquire: for SQLite it is one more hand-off to the connection's
+    // thread per statement, and an in-process database has no network to go stale over.
     let writer = SqlitePoolOptions::new()
+        .test_before_acquire(false)
         .max_connections(1)
         .min_connections(1)
         .idle_timeout(None)
@@ -63,6 +66,7 @@ pub(crate) async fn open(path: &str) -> Result<SqlStore, StoreError> {
     } else {
         // WAL readers never wait for the writer; they see every commit made before they start.
         let readers = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(READERS)
             .connect_with(options.read_only(true))
             .await
