@@ -145,9 +145,9 @@ macro_rules! claim {
     };
 }
 
-/// The whole exchange as one SQLite script.
+/// The whole exchange as one SQLite script (see `Db::script` for the savepoint).
 const SCRIPT: &str = concat!(
-    "BEGIN IMMEDIATE; ",
+    "SAVEPOINT script; ",
     binding!(),
     "; ",
     insert_report!(),
@@ -161,7 +161,7 @@ const SCRIPT: &str = concat!(
     touch!(),
     "; ",
     claim!(),
-    "; COMMIT"
+    "; RELEASE SAVEPOINT script"
 );
 
 /// What one request does; see [`MdmExchange`].

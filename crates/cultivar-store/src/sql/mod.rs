@@ -206,9 +206,11 @@ pub(crate) trait Db: Send + Sync {
     async fn fetch_optional(&self, q: Query) -> Result<Option<Box<dyn Row>>, SqlError>;
     async fn fetch_all(&self, q: Query) -> Result<Vec<Box<dyn Row>>, SqlError>;
     async fn begin(&self) -> Result<Box<dyn Tx>, SqlError>;
-    /// Runs a script that opens and commits its own transaction, in one call, and returns
-    /// every row its statements return; `None` where the backend takes one statement at a
-    /// time (the caller then runs the steps in a [`Tx`]).
+    /// Runs a script of statements in one call, atomically, and returns every row its
+    /// statements return once committed; `None` where the backend takes one statement at a
+    /// time (the caller then runs the steps in a [`Tx`]). The script must open and release a
+    /// savepoint named `script` around its statements: it may share a transaction with other
+    /// scripts (group commit), and a failing one is rolled back to that savepoint alone.
     async fn script(&self, q: Query) -> Result<Option<Vec<Box<dyn Row>>>, SqlError> {
         let _ = q;
         Ok(None)

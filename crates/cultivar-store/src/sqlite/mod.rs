@@ -1,5 +1,6 @@
 //! SQLite backend: connection setup, migrations, and the thin [`Db`]/[`Tx`] adapter.
 
+mod batch;
 mod row;
 
 pub(crate) use row::to_micros;
@@ -77,7 +78,12 @@ pub(crate) async fn open(path: &str) -> Result<SqlStore, StoreError> {
             .map_err(config_err)?;
         Some(readers)
     };
-    Ok(SqlStore::new(Box::new(SqliteDb { writer, readers })))
+    let batcher = batch::Batcher::start(writer.clone());
+    Ok(SqlStore::new(Box::new(SqliteDb {
+        writer,
+        readers,
+        batcher,
+    })))
 }
 
 /// Read connections beside the one writer.
@@ -87,6 +93,8 @@ struct SqliteDb {
     writer: SqlitePool,
     /// `None` for an in-memory database (the writer reads too).
     readers: Option<SqlitePool>,
+    /// Runs scripts on the writer, several per transaction.
+    batcher: batch::Batcher,
 }
 
 impl SqliteDb {
@@ -144,22 +152,7 @@ impl Db for SqliteDb {
     }
 
     async fn script(&self, q: Query) -> Result<Option<Vec<Box<dyn Row>>>, SqlError> {
-        let writer = self.writer.clone();
-        // Its own task: a caller that goes away (a client hanging up) must not stop the
-        // script half-way with its transaction open on the shared writer connection.
-        let run = tokio::spawn(async move {
-            let mut conn = writer.acquire().await?;
-            let result = row::build(q).fetch_all(&mut *conn).await;
-            if result.is_err() {
-                // The script's own BEGIN may have opened a transaction that its failed
-                // statement left open: close it before the connection goes back to the pool.
-                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            }
-            result
-        });
-        let rows = run.await.map_err(|e| {
-            SqlError::Other(StoreError::Backend(format!("sqlite script task: {e}")))
-        })??;
+        let rows = self.batcher.run(q).await?;
         Ok(Some(rows.into_iter().map(boxed).collect()))
     }
 
