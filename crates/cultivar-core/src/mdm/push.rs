@@ -80,7 +80,7 @@ impl MdmService {
             match self.store.mdm_enrollment(id).await? {
                 None => reports.push(skipped(id, "no such channel")),
                 Some(e) if !e.enabled => reports.push(skipped(id, "channel not enabled")),
-                Some(_) if self.push_refused(id).await? => {
+                Some(e) if e.push_token_refused => {
                     reports.push(skipped(
                         id,
                         "token refused by APNs; waiting for a TokenUpdate",
@@ -110,12 +110,6 @@ impl MdmService {
             });
         }
         Ok(reports)
-    }
-
-    /// Whether APNs refused the channel's token for good (and no TokenUpdate came since).
-    async fn push_refused(&self, id: &str) -> Result<bool, CoreError> {
-        let state = self.store.mdm_push_state(id).await?;
-        Ok(state.and_then(|s| s.error).is_some_and(|e| e.permanent))
     }
 
     /// Records the attempt on the channel: a delivery clears any failure, a failure is kept

@@ -110,6 +110,9 @@ pub struct MdmEnrollment {
     pub token_updated_at: Option<OffsetDateTime>,
     pub checked_out_at: Option<OffsetDateTime>,
     pub last_seen_at: Option<OffsetDateTime>,
+    /// APNs refused the push token for good and no TokenUpdate came since (see
+    /// `MdmPushStore::record_mdm_push`): pushes wait for a new token.
+    pub push_token_refused: bool,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }

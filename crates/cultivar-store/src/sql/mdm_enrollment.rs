@@ -37,6 +37,7 @@ pub(super) fn enrollment(row: &dyn Row) -> Result<MdmEnrollment, StoreError> {
         token_updated_at: row.opt_time("token_updated_at")?,
         checked_out_at: row.opt_time("checked_out_at")?,
         last_seen_at: row.opt_time("last_seen_at")?,
+        push_token_refused: row.opt_i64("push_error_permanent")?.unwrap_or(0) != 0,
         created_at: row.time("created_at")?,
         updated_at: row.time("updated_at")?,
     })

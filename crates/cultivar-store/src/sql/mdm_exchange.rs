@@ -4,9 +4,9 @@
 //! [`MdmCommandStore::next_mdm_command`] run some of the same steps.
 //!
 //! Every step is one static statement over the same numbered arguments ($1 … $20), guarded in
-//! SQL by flags, so the steps can run as one script. On SQLite the whole transaction is one
-//! script, handed to the database thread once: each statement sent on its own costs a thread
-//! hand-off, and while a transaction waits for the next one the single writer sits idle. On
+//! SQL by flags, so the steps can run as one script. On SQLite the exchange is one script,
+//! handed to the database thread once (each statement sent on its own costs a thread hand-off)
+//! and committed together with the others that arrived meanwhile (see `sqlite::batch`). On
 //! PostgreSQL the needed steps run one by one in a transaction (PostgreSQL prepares one
 //! statement at a time and the server takes concurrent writers).
 
@@ -14,8 +14,8 @@ use time::OffsetDateTime;
 
 use super::{mdm_checkin::check_inventory, non_empty, Arg, Query, Row, SqlStore};
 use crate::{
-    CommandState, MdmCertCheck, MdmExchange, MdmExchanged, MdmInventoryUpdate, MdmQueuedCommand,
-    MdmReport, NextCommand, StoreError,
+    Backend, CommandState, MdmCertCheck, MdmExchange, MdmExchanged, MdmInventoryUpdate,
+    MdmQueuedCommand, MdmReport, NextCommand, StoreError,
 };
 
 /// How long a command handed out without an answer waits before an Idle poll may have it
@@ -247,33 +247,36 @@ impl SqlStore {
     /// by step.
     pub(super) async fn run_plan(&self, plan: &Plan<'_>) -> Result<MdmExchanged, StoreError> {
         let args = plan.args();
-        let script = Query {
-            sql: SCRIPT,
-            args: args.clone(),
-        };
-        let rows = match self.db.script(script).await? {
-            Some(rows) => rows,
-            None => {
-                let mut tx = self.db.begin().await?;
-                let mut rows = Vec::new();
-                for (sql, needed) in plan.steps() {
-                    if needed {
-                        let step = Query {
-                            sql,
-                            args: args.clone(),
-                        };
-                        rows.extend(tx.fetch_all(step).await?);
-                    }
-                    // Not bound: the guarded writes would change nothing; skip them.
-                    if sql == binding!() && !is_bound(plan.cert, &rows)? {
-                        break;
-                    }
-                }
-                tx.commit().await?;
-                rows
-            }
+        let rows = match self.db.backend() {
+            Backend::Sqlite => self.db.script(Query { sql: SCRIPT, args }).await?,
+            Backend::Postgres => self.run_steps(plan, args).await?,
         };
         outcome(&rows)
+    }
+
+    /// The plan's needed steps one by one in a transaction.
+    async fn run_steps(
+        &self,
+        plan: &Plan<'_>,
+        args: Vec<Arg>,
+    ) -> Result<Vec<Box<dyn Row>>, StoreError> {
+        let mut tx = self.db.begin().await?;
+        let mut rows = Vec::new();
+        for (sql, needed) in plan.steps() {
+            if needed {
+                let step = Query {
+                    sql,
+                    args: args.clone(),
+                };
+                rows.extend(tx.fetch_all(step).await?);
+            }
+            // Not bound: the guarded writes would change nothing; skip them.
+            if sql == binding!() && !is_bound(plan.cert, &rows)? {
+                break;
+            }
+        }
+        tx.commit().await?;
+        Ok(rows)
     }
 
     pub(super) async fn exchange(&self, x: &MdmExchange) -> Result<MdmExchanged, StoreError> {

@@ -207,13 +207,16 @@ pub(crate) trait Db: Send + Sync {
     async fn fetch_all(&self, q: Query) -> Result<Vec<Box<dyn Row>>, SqlError>;
     async fn begin(&self) -> Result<Box<dyn Tx>, SqlError>;
     /// Runs a script of statements in one call, atomically, and returns every row its
-    /// statements return once committed; `None` where the backend takes one statement at a
-    /// time (the caller then runs the steps in a [`Tx`]). The script must open and release a
-    /// savepoint named `script` around its statements: it may share a transaction with other
-    /// scripts (group commit), and a failing one is rolled back to that savepoint alone.
-    async fn script(&self, q: Query) -> Result<Option<Vec<Box<dyn Row>>>, SqlError> {
-        let _ = q;
-        Ok(None)
+    /// statements return once committed. SQLite only (PostgreSQL prepares one statement at a
+    /// time). The script must open and release a savepoint named `script` around its
+    /// statements: it may share a transaction with other scripts (group commit), and a failing
+    /// one is rolled back to that savepoint alone.
+    async fn script(&self, q: Query) -> Result<Vec<Box<dyn Row>>, SqlError> {
+        Err(SqlError::Other(StoreError::Backend(format!(
+            "{:?} runs statements one at a time, not scripts: {}",
+            self.backend(),
+            q.sql.get(..40).unwrap_or(q.sql)
+        ))))
     }
     async fn ping(&self) -> Result<(), SqlError>;
     async fn close(&self);

@@ -151,9 +151,9 @@ impl Db for SqliteDb {
         }))
     }
 
-    async fn script(&self, q: Query) -> Result<Option<Vec<Box<dyn Row>>>, SqlError> {
+    async fn script(&self, q: Query) -> Result<Vec<Box<dyn Row>>, SqlError> {
         let rows = self.batcher.run(q).await?;
-        Ok(Some(rows.into_iter().map(boxed).collect()))
+        Ok(rows.into_iter().map(boxed).collect())
     }
 
     async fn ping(&self) -> Result<(), SqlError> {
